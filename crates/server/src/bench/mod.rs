@@ -1,0 +1,47 @@
+//! `cosmic bench <suite>`: measurements of this build on this machine.
+//!
+//! Each suite prints human-readable progress to stderr and, with `--json`, one JSON object on the last line
+//! of stdout with the keys its issue names plus `machine`. Benchmarks are not tests: nothing here asserts
+//! a timing.
+
+pub mod gravity;
+pub mod machine;
+
+use clap::ValueEnum;
+
+/// The benchmark suites.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Suite {
+    /// Gravity kernels (scalar, SIMD, threaded, Barnes–Hut) and a full world step.
+    Gravity,
+}
+
+/// Runs one suite and prints its figures.
+pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
+    let mut figures = match suite {
+        Suite::Gravity => gravity::run(quick)?,
+    };
+    if let serde_json::Value::Object(map) = &mut figures {
+        map.insert(
+            "machine".into(),
+            serde_json::to_value(machine::Machine::detect())?,
+        );
+    }
+    print_figures(&figures, json)
+}
+
+#[allow(clippy::print_stdout)] // CLI output: the figures are this command's product.
+fn print_figures(figures: &serde_json::Value, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(figures)?);
+    } else {
+        println!("{}", serde_json::to_string_pretty(figures)?);
+    }
+    Ok(())
+}
+
+/// Progress line on stderr, so `--json` keeps stdout's last line clean.
+#[allow(clippy::print_stderr)]
+pub(crate) fn progress(msg: impl std::fmt::Display) {
+    eprintln!("[bench] {msg}");
+}
