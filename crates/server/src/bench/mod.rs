@@ -6,6 +6,7 @@
 
 pub mod gravity;
 pub mod machine;
+pub mod world;
 
 use clap::ValueEnum;
 
@@ -19,7 +20,13 @@ pub enum Suite {
 /// Runs one suite and prints its figures.
 pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
     let mut figures = match suite {
-        Suite::Gravity => gravity::run(quick)?,
+        Suite::Gravity => {
+            let mut figures = gravity::run(quick)?;
+            progress("world: one World::step of a 1,000-body world with 50 players");
+            let ms = world::step_ms(1_000, 50, if quick { 20 } else { 200 });
+            figures["world_1k_step_ms"] = serde_json::json!(ms);
+            figures
+        }
     };
     if let serde_json::Value::Object(map) = &mut figures {
         map.insert(
