@@ -22,7 +22,7 @@ pub const KIND_CONTROL: u8 = 1;
 pub const SCHEMA: &str = "cosmic.v1;
 hello{request_id,protocol_hash,token?,world?,resume_tick?,codecs};create_body{request_id,kind,position,velocity?};
 remove_body{request_id,body};buy_research{request_id,research};ack{tick};ping{request_id};
-welcome{request_id,protocol_hash,player,world,tick,tick_rate_hz,resumed};reply{request_id,result};
+welcome{request_id,protocol_hash,player,world,tick,tick_rate_hz,resumed,token};reply{request_id,result};
 error{request_id?,code,message};player_state{tick,resources,rates};closing{code,reason,retry_after_ms?};
 frame:snapshot{tick,n,body*,events};delta{base_tick,tick,removed,upserts,moves,events};
 body{id,kind,owner,pos3,vel3,mass_f32,radius_f32,life};pos/256;vel/64;codec{none,lz4,deflate_raw,zstd}";
@@ -167,6 +167,8 @@ pub enum ServerMessage {
         tick: u64,
         tick_rate_hz: u32,
         resumed: bool,
+        /// Session token: send it in the next `hello` to resume as the same player.
+        token: String,
     },
     /// Success of the request with `request_id`.
     Reply {

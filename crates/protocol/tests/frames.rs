@@ -1,5 +1,6 @@
 //! Property tests of the world-frame format: delta ∘ apply = identity, binary and JSON round-trips, and no
 //! panics on garbage.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use protocol::frame::{self, Frame, WireBody, WireEvent, WorldView};

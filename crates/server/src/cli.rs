@@ -14,6 +14,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the server: HTTP and WebSocket on one port, with a default world.
+    Serve(ServeArgs),
     /// Run a benchmark suite on this machine and print its figures.
     Bench {
         /// Which suite to run.
@@ -28,9 +30,52 @@ pub enum Command {
     },
 }
 
+/// Flags of `cosmic serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COSMIC_SERVER__LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Directory for the embedded database, snapshots and backups.
+    #[arg(long, env = "COSMIC_SERVER__DATA_DIR", default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+    /// Ticks per second of the default world (1-60).
+    #[arg(long, env = "COSMIC_WORLD__TICK_RATE_HZ", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub tick_rate: u32,
+    /// Bodies the default world starts with.
+    #[arg(long, env = "COSMIC_WORLD__BODIES", default_value_t = 400)]
+    pub world_bodies: usize,
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Bench { suite, json, quick } => crate::bench::run(suite, json, quick),
+        Command::Serve(args) => serve(args),
     }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    crate::app::mark_started();
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create data directory {}: {e}",
+            args.data_dir.display()
+        )
+    })?;
+    let config = crate::Config {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        tick_rate_hz: args.tick_rate,
+        world_bodies: args.world_bodies,
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = crate::Application::build(config).await?;
+        app.run_until_stopped(crate::app::shutdown_signal()).await
+    })
 }

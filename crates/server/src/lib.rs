@@ -1,4 +1,11 @@
 //! The `cosmic` server as a library: everything `main.rs` starts lives here so tests can start it too.
 
+pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod state;
+pub mod telemetry;
+pub mod worlds;
+pub mod ws;
+
+pub use app::{Application, Config};

@@ -1,5 +1,6 @@
 //! Determinism: the same state and commands give bit-identical results; snapshot → restore → continue
 //! equals an uninterrupted run (the basis of recovery by snapshot + replay).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Economy rules: costs charged exactly once, resources never negative, limits hold, rejected commands
 //! change nothing, production accrues, offline progress, research and life.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -207,7 +208,7 @@ fn offline_progress_is_reduced_and_capped() {
         player: PlayerId(1),
         kind: CommandKind::Join { away_seconds: s },
     };
-    world.step(&[leave.clone()]);
+    world.step(std::slice::from_ref(&leave));
     let out = world.step(&[back(3_600.0)]).outcomes;
     let Ok(Applied::Joined { offline_grant }) = &out[0] else {
         panic!("{out:?}")

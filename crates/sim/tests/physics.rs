@@ -1,4 +1,5 @@
 //! Physics invariants of the world step: momentum, energy of a circular orbit, merges, escape.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

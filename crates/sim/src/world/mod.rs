@@ -159,6 +159,11 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// Production per second of every player in the world, in one pass over the bodies.
+    pub fn production_rates(&self) -> BTreeMap<PlayerId, Resources> {
+        economy::rates(self)
+    }
+
     /// Advances one tick: applies `commands` in order, then runs every phase.
     pub fn step(&mut self, commands: &[Command]) -> StepReport {
         self.step_observed(commands, |_| {})
@@ -170,8 +175,10 @@ impl World {
         commands: &[Command],
         mut observer: impl FnMut(Phase),
     ) -> StepReport {
-        let mut report = StepReport::default();
-        report.outcomes = commands.iter().map(|c| commands::apply(self, c)).collect();
+        let mut report = StepReport {
+            outcomes: commands.iter().map(|c| commands::apply(self, c)).collect(),
+            ..StepReport::default()
+        };
         observer(Phase::Commands);
         report.interactions = physics::integrate(self);
         observer(Phase::Gravity);

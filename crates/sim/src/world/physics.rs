@@ -22,16 +22,15 @@ pub(super) fn integrate(world: &mut World) -> u64 {
     }
     for (i, b) in world.state.bodies.iter_mut().enumerate() {
         let a = world.acc.get(i);
-        for k in 0..3 {
-            b.velocity[k] += f64::from(a[k]) * half;
-            b.position[k] += b.velocity[k] * dt;
+        for ((v, x), a) in b.velocity.iter_mut().zip(&mut b.position).zip(a) {
+            *v += f64::from(a) * half;
+            *x += *v * dt;
         }
     }
     interactions += compute_accelerations(world);
     for (i, b) in world.state.bodies.iter_mut().enumerate() {
-        let a = world.acc.get(i);
-        for k in 0..3 {
-            b.velocity[k] += f64::from(a[k]) * half;
+        for (v, a) in b.velocity.iter_mut().zip(world.acc.get(i)) {
+            *v += f64::from(a) * half;
         }
     }
     interactions

@@ -1,0 +1,302 @@
+//! The world actor: owns one `sim::World`, ticks it on a fixed schedule, applies commands at the tick
+//! boundary, answers each command's connection, and publishes one [`TickFrame`] per tick.
+//!
+//! Nothing else touches the world. The actor never waits on a connection: replies go into each
+//! connection's bounded queue with `try_send`, and a connection whose queue is full is told to close.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use protocol::AdaptiveCompressor;
+use protocol::frame::WorldView;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+use tracing::{debug, info};
+
+use super::frames::{PlayerFigures, TickFrame, TickInput};
+use super::{ReplyTag, ToWorld, WorldHandle, WorldStats, mapping};
+use crate::ws::link::ConnLink;
+
+/// How a world actor runs.
+#[derive(Clone, Debug)]
+pub struct WorldOptions {
+    pub id: u64,
+    pub command_queue: usize,
+    pub hibernate_after: Duration,
+    pub history_ticks: usize,
+    /// Commands applied per tick at most; the rest wait for the next tick.
+    pub max_commands_per_tick: usize,
+}
+
+impl Default for WorldOptions {
+    fn default() -> Self {
+        Self {
+            id: 1,
+            command_queue: super::DEFAULT_COMMAND_QUEUE,
+            hibernate_after: super::DEFAULT_HIBERNATE_AFTER,
+            history_ticks: super::DEFAULT_HISTORY_TICKS,
+            max_commands_per_tick: 2048,
+        }
+    }
+}
+
+struct Actor {
+    options: WorldOptions,
+    world: sim::World,
+    rx: mpsc::Receiver<ToWorld>,
+    frames: watch::Sender<Arc<TickFrame>>,
+    stats: Arc<WorldStats>,
+    compressor: AdaptiveCompressor,
+    history: VecDeque<Arc<WorldView>>,
+    /// Open connections per player in this world.
+    presence: HashMap<sim::PlayerId, u32>,
+    left_at: HashMap<sim::PlayerId, Instant>,
+    players: Arc<HashMap<u64, PlayerFigures>>,
+    /// The message that woke a hibernating world, applied at the next tick.
+    woken_by: Option<ToWorld>,
+}
+
+/// Starts a world's actor. The task ends when `shutdown` turns true and returns the final state (to be
+/// persisted by the caller).
+pub fn spawn_world(
+    world: sim::World,
+    options: WorldOptions,
+    mut shutdown: watch::Receiver<bool>,
+) -> (WorldHandle, JoinHandle<sim::WorldState>) {
+    let (tx, rx) = mpsc::channel(options.command_queue);
+    let stats = Arc::new(WorldStats::default());
+    let mut actor = Actor {
+        world,
+        rx,
+        frames: watch::Sender::new(Arc::new(TickFrame::build(
+            TickInput {
+                world: options.id,
+                tick_rate_hz: 0,
+                view: Arc::default(),
+                events: Vec::new(),
+                ages: Vec::new(),
+                players: Arc::default(),
+                history: VecDeque::new(),
+            },
+            |_| Vec::new(),
+        ))),
+        stats: stats.clone(),
+        compressor: AdaptiveCompressor::default(),
+        history: VecDeque::new(),
+        presence: HashMap::new(),
+        left_at: HashMap::new(),
+        players: Arc::default(),
+        woken_by: None,
+        options,
+    };
+    actor.publish(Vec::new());
+    let handle = WorldHandle {
+        id: actor.options.id,
+        tx,
+        frames: actor.frames.subscribe(),
+        stats,
+    };
+    let task = tokio::spawn(async move {
+        actor.run(&mut shutdown).await;
+        actor.world.snapshot()
+    });
+    (handle, task)
+}
+
+impl Actor {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) {
+        let hz = self.world.balance().world.tick_rate_hz;
+        let period = Duration::from_secs_f64(1.0 / f64::from(hz));
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut idle_since: Option<Instant> = None;
+        info!(
+            world = self.options.id,
+            bodies = self.world.bodies().len(),
+            hz,
+            "World started."
+        );
+        while !*shutdown.borrow() {
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                scheduled = interval.tick() => {
+                    let lag = scheduled.elapsed();
+                    self.tick(period, lag);
+                }
+            }
+            if !self.presence.is_empty() {
+                idle_since = None;
+                continue;
+            }
+            let since = *idle_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < self.options.hibernate_after {
+                continue;
+            }
+            info!(world = self.options.id, "World hibernating: nobody here.");
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                msg = self.rx.recv() => match msg {
+                    Some(msg) => self.early(msg),
+                    None => break,
+                },
+            }
+            info!(world = self.options.id, "World waking up.");
+            interval.reset();
+            idle_since = None;
+        }
+        info!(
+            world = self.options.id,
+            tick = self.world.tick().0,
+            "World stopped."
+        );
+    }
+
+    /// A message that woke the world: handled first in the next tick.
+    fn early(&mut self, msg: ToWorld) {
+        self.woken_by = Some(msg);
+    }
+
+    fn tick(&mut self, period: Duration, lag: Duration) {
+        let start = Instant::now();
+        let mut commands = Vec::new();
+        let mut tags = Vec::new();
+        if let Some(msg) = self.woken_by.take() {
+            self.accept(msg, &mut commands, &mut tags);
+        }
+        while commands.len() < self.options.max_commands_per_tick {
+            match self.rx.try_recv() {
+                Ok(msg) => self.accept(msg, &mut commands, &mut tags),
+                Err(_) => break,
+            }
+        }
+        self.step(commands, tags);
+        let took = start.elapsed();
+        self.stats
+            .last_tick_nanos
+            .store(took.as_nanos() as u64, Ordering::Relaxed);
+        if took + lag > period {
+            self.stats.overruns.fetch_add(1, Ordering::Relaxed);
+            debug!(
+                world = self.options.id,
+                took_ms = took.as_secs_f64() * 1e3,
+                "Tick overran."
+            );
+        }
+    }
+
+    /// Turns a message into simulation commands (presence changes become joins and leaves).
+    fn accept(
+        &mut self,
+        msg: ToWorld,
+        commands: &mut Vec<sim::Command>,
+        tags: &mut Vec<Option<(ReplyTag, ConnLink)>>,
+    ) {
+        let (player, kind, tag) = match msg {
+            ToWorld::Enter { player } => {
+                let count = self.presence.entry(player).or_insert(0);
+                *count += 1;
+                if *count > 1 {
+                    return;
+                }
+                let away = self
+                    .left_at
+                    .remove(&player)
+                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
+                (player, sim::CommandKind::Join { away_seconds: away }, None)
+            }
+            ToWorld::Exit { player } => {
+                let Some(count) = self.presence.get_mut(&player) else {
+                    return;
+                };
+                *count -= 1;
+                if *count > 0 {
+                    return;
+                }
+                self.presence.remove(&player);
+                self.left_at.insert(player, Instant::now());
+                (player, sim::CommandKind::Leave, None)
+            }
+            ToWorld::Command {
+                player,
+                kind,
+                tag,
+                link,
+            } => (player, kind, Some((tag, link))),
+        };
+        commands.push(sim::Command { player, kind });
+        tags.push(tag);
+    }
+
+    fn step(&mut self, commands: Vec<sim::Command>, tags: Vec<Option<(ReplyTag, ConnLink)>>) {
+        let report = self.world.step(&commands);
+        for (tag, outcome) in tags.into_iter().zip(report.outcomes) {
+            if let Some((tag, link)) = tag {
+                link.reply(tag, outcome);
+            }
+        }
+        self.stats.ticks.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .interactions
+            .fetch_add(report.interactions, Ordering::Relaxed);
+        self.stats
+            .bodies
+            .store(self.world.bodies().len() as u64, Ordering::Relaxed);
+        let events = report.events.iter().map(mapping::wire_event).collect();
+        self.publish(events);
+    }
+
+    /// Builds this tick's frame (encoding the delta from the previous tick once) and publishes it.
+    fn publish(&mut self, events: Vec<protocol::WireEvent>) {
+        let tick = self.world.tick().0;
+        {
+            let rates = self.world.production_rates();
+            self.players = Arc::new(
+                self.world
+                    .players()
+                    .filter(|p| p.online)
+                    .map(|p| {
+                        let rate = rates.get(&p.id).copied().unwrap_or_default();
+                        (
+                            p.id.0,
+                            PlayerFigures {
+                                resources: mapping::resources(&p.resources),
+                                rates: mapping::resources(&rate),
+                            },
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        let view = Arc::new(WorldView {
+            tick,
+            bodies: self.world.bodies().iter().map(mapping::wire_body).collect(),
+        });
+        let input = TickInput {
+            world: self.options.id,
+            tick_rate_hz: self.world.balance().world.tick_rate_hz,
+            view: view.clone(),
+            events,
+            ages: self.world.bodies().iter().map(|b| b.age).collect(),
+            players: self.players.clone(),
+            history: self.history.clone(),
+        };
+        let compressor = &mut self.compressor;
+        let frame = TickFrame::build(input, |payload| compressor.compress(payload));
+        for codec in protocol::Codec::ALL {
+            let s = self.compressor.stats(codec);
+            let out = &self.stats.codec[codec as usize];
+            for (slot, v) in out.iter().zip([s.frames, s.bytes_in, s.bytes_out, s.nanos]) {
+                slot.store(v, Ordering::Relaxed);
+            }
+        }
+        self.frames.send_replace(Arc::new(frame));
+        self.history.push_back(view);
+        while self.history.len() > self.options.history_ticks {
+            self.history.pop_front();
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! What a world publishes each tick: the quantized view, and its encodings shared by every subscriber.
+//!
+//! The world actor builds one [`TickFrame`] per tick with the delta from the previous tick already encoded
+//! and compressed. Connections that need something else (a snapshot on join, a delta from an older base
+//! after they fell behind or resumed) get it computed once on first request and cached in the frame, so
+//! each distinct encoding is made once per tick per world, never once per client.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bytes::Bytes;
+use protocol::codec::{self, Codec};
+use protocol::frame::{self, Frame, WireEvent, WorldView};
+use protocol::v0;
+use protocol::v1::{ServerMessage, WireResources};
+
+/// A player's figures at a tick, for `PlayerState` / v0 `GameState`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlayerFigures {
+    pub resources: WireResources,
+    pub rates: WireResources,
+}
+
+/// One encoded world frame in every form a connection may ask for.
+#[derive(Debug)]
+pub struct Encoded {
+    pub frame: Frame,
+    /// The binary frame before compression.
+    payload: Vec<u8>,
+    /// Header byte + compressed payload, per codec, made on first use (the actor pre-fills one).
+    by_codec: [OnceLock<Bytes>; 4],
+    json: OnceLock<Bytes>,
+}
+
+impl Encoded {
+    fn new(frame: Frame) -> Self {
+        let mut payload = Vec::with_capacity(256);
+        frame::encode(&frame, &mut payload);
+        Self {
+            frame,
+            payload,
+            by_codec: Default::default(),
+            json: OnceLock::new(),
+        }
+    }
+
+    pub fn payload_len(&self) -> usize {
+        self.payload.len()
+    }
+
+    /// The binary message with `codec`.
+    pub fn with_codec(&self, codec: Codec) -> Bytes {
+        self.by_codec[codec as usize]
+            .get_or_init(|| {
+                let mut out = Vec::with_capacity(self.payload.len() / 2 + 16);
+                codec::compress_into(codec, &self.payload, &mut out);
+                Bytes::from(out)
+            })
+            .clone()
+    }
+
+    /// The binary message for a client accepting `accepted` (a [`Codec::bit`] set): the codec already made
+    /// if the client takes it, else the best the client takes.
+    pub fn binary_for(&self, preferred: Codec, accepted: u8) -> Bytes {
+        if accepted & preferred.bit() != 0 || preferred == Codec::None {
+            return self.with_codec(preferred);
+        }
+        let fallback = [Codec::Zstd, Codec::Deflate, Codec::Lz4]
+            .into_iter()
+            .find(|c| accepted & c.bit() != 0)
+            .unwrap_or(Codec::None);
+        self.with_codec(fallback)
+    }
+
+    /// The frame as a `cosmic.v1.json` text message.
+    pub fn json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| {
+                serde_json::to_vec(&ServerMessage::Frame(self.frame.clone()))
+                    .map(Bytes::from)
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
+}
+
+/// Everything a world publishes for one tick.
+#[derive(Debug)]
+pub struct TickFrame {
+    pub world: u64,
+    pub tick: u64,
+    pub tick_rate_hz: u32,
+    pub view: Arc<WorldView>,
+    pub events: Arc<[WireEvent]>,
+    /// Ages of the bodies in `view` (same order), for v0's `GameState`.
+    pub ages: Arc<[u64]>,
+    /// Players in the world now, refreshed every few ticks.
+    pub players: Arc<HashMap<u64, PlayerFigures>>,
+    /// Recent views (oldest first, this tick's excluded): bases a delta can start from.
+    history: VecDeque<Arc<WorldView>>,
+    /// Delta from the previous tick, made by the actor with the codec it chose.
+    from_previous: Option<Arc<Encoded>>,
+    /// The codec the adaptive compressor chose this tick.
+    pub codec: Codec,
+    /// Snapshot and deltas from older bases, made on first request.
+    others: Mutex<Vec<(Option<u64>, Arc<Encoded>)>>,
+    v0_bodies: OnceLock<Bytes>,
+}
+
+/// What the actor hands to [`TickFrame::build`].
+#[derive(Debug)]
+pub struct TickInput {
+    pub world: u64,
+    pub tick_rate_hz: u32,
+    pub view: Arc<WorldView>,
+    pub events: Vec<WireEvent>,
+    pub ages: Vec<u64>,
+    pub players: Arc<HashMap<u64, PlayerFigures>>,
+    pub history: VecDeque<Arc<WorldView>>,
+}
+
+impl TickFrame {
+    /// Builds the frame and encodes the delta from the previous tick with `compress` (the world's adaptive
+    /// compressor), once.
+    pub fn build(input: TickInput, compress: impl FnOnce(&[u8]) -> Vec<u8>) -> Self {
+        let events: Arc<[WireEvent]> = input.events.into();
+        let mut codec = Codec::None;
+        let from_previous = input.history.back().map(|base| {
+            let encoded = Encoded::new(frame::delta(base, &input.view, &events));
+            let message = compress(&encoded.payload);
+            codec = message
+                .first()
+                .and_then(|b| Codec::from_byte(*b))
+                .unwrap_or(Codec::None);
+            let _ = encoded.by_codec[codec as usize].set(Bytes::from(message));
+            Arc::new(encoded)
+        });
+        Self {
+            world: input.world,
+            tick: input.view.tick,
+            tick_rate_hz: input.tick_rate_hz,
+            view: input.view,
+            events,
+            ages: input.ages.into(),
+            players: input.players,
+            history: input.history,
+            from_previous,
+            codec,
+            others: Mutex::new(Vec::new()),
+            v0_bodies: OnceLock::new(),
+        }
+    }
+
+    /// The frame that brings a client from `base` (the last tick it has) to this tick: the shared delta
+    /// when the base is the previous tick, a delta from an older base still in history, else a snapshot.
+    /// `None` when the client already has this tick.
+    pub fn for_base(&self, base: Option<u64>) -> Option<Arc<Encoded>> {
+        if base == Some(self.tick) {
+            return None;
+        }
+        if let (Some(b), Some(prev)) = (base, &self.from_previous)
+            && self.history.back().is_some_and(|v| v.tick == b)
+        {
+            return Some(prev.clone());
+        }
+        let base = base.filter(|b| self.history.iter().any(|v| v.tick == *b));
+        let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, e)) = others.iter().find(|(b, _)| *b == base) {
+            return Some(e.clone());
+        }
+        let frame = match base.and_then(|b| self.history.iter().find(|v| v.tick == b)) {
+            Some(view) => frame::delta(view, &self.view, &self.events),
+            None => frame::snapshot(&self.view, &self.events),
+        };
+        let encoded = Arc::new(Encoded::new(frame));
+        others.push((base, encoded.clone()));
+        Some(encoded)
+    }
+
+    /// Whether a client at `base` gets a delta (not a snapshot).
+    pub fn has_base(&self, base: u64) -> bool {
+        self.history.iter().any(|v| v.tick == base)
+    }
+
+    /// The v0 `GameState` for `player`: the bodies' JSON is made once per tick and shared.
+    pub fn v0_game_state(&self, player: u64) -> String {
+        let bodies = self.v0_bodies.get_or_init(|| {
+            let bodies: Vec<v0::Body> = self
+                .view
+                .bodies
+                .iter()
+                .zip(self.ages.iter())
+                .map(|(b, age)| v0::Body {
+                    id: b.id.to_string(),
+                    body_type: v0::kind_name(b.kind).to_string(),
+                    position: protocol::quant::position_from(b.pos),
+                    velocity: protocol::quant::velocity_from(b.vel),
+                    mass: f64::from(b.mass),
+                    radius: f64::from(b.radius),
+                    age: *age,
+                    population: v0::population(b.life),
+                })
+                .collect();
+            serde_json::to_vec(&bodies)
+                .map(Bytes::from)
+                .unwrap_or_default()
+        });
+        let resources = self
+            .players
+            .get(&player)
+            .map(|p| p.resources)
+            .unwrap_or_default();
+        let resources = serde_json::to_string(&resources).unwrap_or_default();
+        let bodies = std::str::from_utf8(bodies).unwrap_or("[]");
+        format!(
+            r#"{{"type":"GameState","resources":{resources},"bodies":{bodies},"tick":{}}}"#,
+            self.tick
+        )
+    }
+}

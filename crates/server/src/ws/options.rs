@@ -1,0 +1,68 @@
+//! Every limit of a WebSocket connection, in one documented struct with its defaults.
+
+use std::time::Duration;
+
+/// How often the server pings an idle connection.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(15);
+/// A connection that sends nothing (not even a pong) for this long is closed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+/// The client must send `hello` (v1) within this time after the upgrade.
+pub const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// After sending a close frame, wait this long for the client's before dropping the socket.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// A single socket write taking longer than this means the client has stopped reading: it is closed.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest message a client may send; larger ones close the connection with 1009.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024;
+/// Replies and errors waiting to be written (world frames are not queued: only the newest is kept).
+pub const DEFAULT_OUTBOUND_QUEUE: usize = 64;
+/// Token bucket: sustained messages per second a client may send…
+pub const DEFAULT_RATE_PER_SECOND: f64 = 20.0;
+/// …and the burst above that.
+pub const DEFAULT_RATE_BURST: f64 = 40.0;
+/// Messages refused by the rate limit before the connection is closed with 1008.
+pub const DEFAULT_RATE_STRIKES: u32 = 20;
+/// Socket read buffer. tungstenite's default is 128 KiB per connection; client messages are small.
+pub const DEFAULT_READ_BUFFER: usize = 4 * 1024;
+/// Socket write buffer: 0 writes each message straight to the socket (no per-connection staging buffer).
+pub const DEFAULT_WRITE_BUFFER: usize = 0;
+/// `PlayerState` (resources, rates) is sent every this many ticks.
+pub const DEFAULT_PLAYER_STATE_EVERY: u64 = 5;
+
+/// The limits of every WebSocket connection.
+#[derive(Clone, Debug)]
+pub struct WsOptions {
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    pub hello_timeout: Duration,
+    pub close_timeout: Duration,
+    pub write_timeout: Duration,
+    pub max_message_size: usize,
+    pub outbound_queue: usize,
+    pub rate_per_second: f64,
+    pub rate_burst: f64,
+    pub rate_strikes: u32,
+    pub read_buffer: usize,
+    pub write_buffer: usize,
+    pub player_state_every: u64,
+}
+
+impl Default for WsOptions {
+    fn default() -> Self {
+        Self {
+            ping_interval: DEFAULT_PING_INTERVAL,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            hello_timeout: DEFAULT_HELLO_TIMEOUT,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            outbound_queue: DEFAULT_OUTBOUND_QUEUE,
+            rate_per_second: DEFAULT_RATE_PER_SECOND,
+            rate_burst: DEFAULT_RATE_BURST,
+            rate_strikes: DEFAULT_RATE_STRIKES,
+            read_buffer: DEFAULT_READ_BUFFER,
+            write_buffer: DEFAULT_WRITE_BUFFER,
+            player_state_every: DEFAULT_PLAYER_STATE_EVERY,
+        }
+    }
+}
