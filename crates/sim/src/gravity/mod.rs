@@ -8,8 +8,37 @@
 //! a_i = G · Σ_j m_j · (r_j − r_i) / (|r_j − r_i|² + ε²)^{3/2}
 //!
 //! A body's own term is zero because its displacement is zero, so no kernel needs to skip `j == i`.
+//!
+//! Layout: `engine` (the [`GravityEngine`] a world owns, and the tuning defaults) picks `direct` (all
+//! pairs, threaded over target chunks) or `barnes_hut` (octree from `morton`/`octree`, group walk, cell
+//! kernel in `cells`). Both evaluate body–body interactions with `kernel`, which dispatches at run time to
+//! `avx512`, `avx2` or `portable`. `reference` is the f64 oracle, `scalar` the naive f32 benchmark baseline,
+//! `synthetic` the benchmark's particle sets.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod barnes_hut;
+mod cells;
+mod direct;
+mod engine;
+mod kernel;
+mod morton;
+mod octree;
+mod portable;
+mod reference;
+mod scalar;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
+
+pub use barnes_hut::BarnesHutParams;
+pub use engine::{
+    DEFAULT_CROSSOVER_N, DEFAULT_GROUP_SIZE, DEFAULT_LEAF_SIZE, DEFAULT_THETA, GravityEngine,
+};
+pub use reference::{reference_f64, reference_into, reference_one_f64, widen};
+pub use scalar::naive_scalar;
 
 /// Positions and masses in structure-of-arrays layout, f32, as the SIMD kernels read them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -92,42 +121,6 @@ pub struct GravityParams {
     pub softening: f32,
 }
 
-/// f64 scalar reference: the oracle the fast kernels are tested against. O(N²), one thread.
-pub fn reference_f64(pos: &[[f64; 3]], mass: &[f64], g: f64, softening: f64) -> Vec<[f64; 3]> {
-    let eps2 = softening * softening;
-    pos.iter()
-        .map(|pi| {
-            let mut a = [0.0f64; 3];
-            for (pj, &mj) in pos.iter().zip(mass) {
-                let d = [pj[0] - pi[0], pj[1] - pi[1], pj[2] - pi[2]];
-                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + eps2;
-                let inv = 1.0 / (r2 * r2.sqrt());
-                for k in 0..3 {
-                    a[k] += mj * d[k] * inv;
-                }
-            }
-            a.map(|v| v * g)
-        })
-        .collect()
-}
-
-/// Computes accelerations into `out` (resized to `p.len()`), using the f64 reference.
-///
-/// Placeholder entry point until the fast kernels land; the world calls [`GravityEngine`].
-fn reference_into(p: &Particles, params: &GravityParams, out: &mut Accelerations) {
-    let pos: Vec<[f64; 3]> = (0..p.len())
-        .map(|i| [p.x[i] as f64, p.y[i] as f64, p.z[i] as f64])
-        .collect();
-    let m: Vec<f64> = p.m.iter().map(|&v| v as f64).collect();
-    let acc = reference_f64(&pos, &m, params.g as f64, params.softening as f64);
-    out.reset(p.len());
-    for (i, a) in acc.iter().enumerate() {
-        out.x[i] = a[0] as f32;
-        out.y[i] = a[1] as f32;
-        out.z[i] = a[2] as f32;
-    }
-}
-
 /// Which kernel the engine runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum KernelChoice {
@@ -138,33 +131,6 @@ pub enum KernelChoice {
     Direct,
     /// Barnes–Hut with the engine's opening angle, on all threads.
     BarnesHut,
-}
-
-/// The gravity engine a world owns: kernel choice, tuning, and reusable scratch buffers.
-#[derive(Debug, Clone, Default)]
-pub struct GravityEngine {
-    pub choice: KernelChoice,
-}
-
-impl GravityEngine {
-    pub fn new(choice: KernelChoice) -> Self {
-        Self { choice }
-    }
-
-    /// Accelerations of every particle into `out` (resized to `p.len()`).
-    pub fn accelerations(
-        &mut self,
-        p: &Particles,
-        params: &GravityParams,
-        out: &mut Accelerations,
-    ) {
-        reference_into(p, params, out);
-    }
-
-    /// Pair interactions (or particle–cell interactions for Barnes–Hut) the last call evaluated.
-    pub fn last_interactions(&self) -> u64 {
-        0
-    }
 }
 
 /// The instruction set a SIMD kernel uses, chosen at run time.
@@ -193,6 +159,11 @@ impl SimdLevel {
             }
         }
         Self::Portable
+    }
+
+    /// This level if the CPU supports it, else the best level below it that it does.
+    pub fn supported(self) -> Self {
+        self.min(Self::detect())
     }
 }
 
