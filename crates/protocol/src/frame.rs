@@ -2,8 +2,8 @@
 //! layout (and the same content as JSON for `cosmic.v1.json`).
 //!
 //! Binary layout (all integers LEB128 varints, signed ones zigzag; see docs/protocol.md):
-//! - snapshot: `tick, n, n × body, events`
-//! - delta: `base_tick, tick, removed (count, ascending ids as gaps), upserts (count, bodies), moves, events`
+//! - snapshot: `tick, time_us, n, n × body, events`
+//! - delta: `base_tick, tick, time_us, removed (count, ascending ids as gaps), upserts (count, bodies), moves, events`
 //!   where moves are three signed position differences for every body kept from the base and not upserted,
 //!   in ascending id order (ids are implied, not sent).
 //! - body: `id, kind, owner+1 (0 = none), pos×3, vel×3, mass f32, radius f32, life`
@@ -54,6 +54,8 @@ pub enum WireEvent {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorldView {
     pub tick: u64,
+    /// When the server published this tick: microseconds since the Unix epoch (latency measurement).
+    pub time_us: u64,
     pub bodies: Vec<WireBody>,
 }
 
@@ -64,6 +66,7 @@ pub enum Frame {
     /// The whole world: sent on join and whenever a client has no usable base.
     Snapshot {
         tick: u64,
+        time_us: u64,
         bodies: Vec<WireBody>,
         events: Vec<WireEvent>,
     },
@@ -71,6 +74,7 @@ pub enum Frame {
     Delta {
         base_tick: u64,
         tick: u64,
+        time_us: u64,
         removed: Vec<u64>,
         upserts: Vec<WireBody>,
         moves: Vec<[i32; 3]>,
@@ -82,6 +86,12 @@ impl Frame {
     pub fn tick(&self) -> u64 {
         match self {
             Self::Snapshot { tick, .. } | Self::Delta { tick, .. } => *tick,
+        }
+    }
+
+    pub fn time_us(&self) -> u64 {
+        match self {
+            Self::Snapshot { time_us, .. } | Self::Delta { time_us, .. } => *time_us,
         }
     }
 }
@@ -99,6 +109,7 @@ pub enum ApplyError {
 pub fn snapshot(view: &WorldView, events: &[WireEvent]) -> Frame {
     Frame::Snapshot {
         tick: view.tick,
+        time_us: view.time_us,
         bodies: view.bodies.clone(),
         events: events.to_vec(),
     }
@@ -138,6 +149,7 @@ pub fn delta(base: &WorldView, view: &WorldView, events: &[WireEvent]) -> Frame 
     Frame::Delta {
         base_tick: base.tick,
         tick: view.tick,
+        time_us: view.time_us,
         removed,
         upserts,
         moves,
@@ -148,14 +160,21 @@ pub fn delta(base: &WorldView, view: &WorldView, events: &[WireEvent]) -> Frame 
 /// Applies a frame to a client's view. On error the view is unchanged.
 pub fn apply(view: &mut WorldView, frame: &Frame) -> Result<(), ApplyError> {
     match frame {
-        Frame::Snapshot { tick, bodies, .. } => {
+        Frame::Snapshot {
+            tick,
+            time_us,
+            bodies,
+            ..
+        } => {
             view.tick = *tick;
+            view.time_us = *time_us;
             view.bodies = bodies.clone();
             Ok(())
         }
         Frame::Delta {
             base_tick,
             tick,
+            time_us,
             removed,
             upserts,
             moves,
@@ -194,6 +213,7 @@ pub fn apply(view: &mut WorldView, frame: &Frame) -> Result<(), ApplyError> {
                 return Err(ApplyError::Mismatch);
             }
             view.tick = *tick;
+            view.time_us = *time_us;
             view.bodies = out;
             Ok(())
         }
@@ -208,11 +228,13 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
     match frame {
         Frame::Snapshot {
             tick,
+            time_us,
             bodies,
             events,
         } => {
             out.push(SNAPSHOT);
             put_u64(out, *tick);
+            put_u64(out, *time_us);
             put_u64(out, bodies.len() as u64);
             bodies.iter().for_each(|b| put_body(out, b));
             put_events(out, events);
@@ -220,6 +242,7 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
         Frame::Delta {
             base_tick,
             tick,
+            time_us,
             removed,
             upserts,
             moves,
@@ -228,6 +251,7 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
             out.push(DELTA);
             put_u64(out, *base_tick);
             put_u64(out, *tick);
+            put_u64(out, *time_us);
             put_u64(out, removed.len() as u64);
             let mut last = 0;
             for id in removed {
@@ -251,12 +275,14 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, ReadError> {
     let frame = match r.u8()? {
         SNAPSHOT => {
             let tick = r.u64()?;
+            let time_us = r.u64()?;
             let n = r.count()?;
             let bodies = (0..n)
                 .map(|_| read_body(&mut r))
                 .collect::<Result<_, _>>()?;
             Frame::Snapshot {
                 tick,
+                time_us,
                 bodies,
                 events: read_events(&mut r)?,
             }
@@ -264,6 +290,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, ReadError> {
         DELTA => {
             let base_tick = r.u64()?;
             let tick = r.u64()?;
+            let time_us = r.u64()?;
             let n = r.count()?;
             let mut last = 0u64;
             let mut removed = Vec::with_capacity(n);
@@ -282,6 +309,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, ReadError> {
             Frame::Delta {
                 base_tick,
                 tick,
+                time_us,
                 removed,
                 upserts,
                 moves,

@@ -39,7 +39,11 @@ fn view_strategy() -> impl Strategy<Value = WorldView> {
             let bodies: Vec<_> = ids.into_iter().map(body_strategy).collect();
             (Just(tick), bodies)
         })
-        .prop_map(|(tick, bodies)| WorldView { tick, bodies })
+        .prop_map(|(tick, bodies)| WorldView {
+            tick,
+            time_us: tick * 50_000,
+            bodies,
+        })
 }
 
 /// A target derived from a base: some removed, some moved a little, some changed, some new.
@@ -78,6 +82,7 @@ fn evolve(base: &WorldView, seed: u64) -> WorldView {
     }
     WorldView {
         tick: base.tick + 1 + next() % 3,
+        time_us: next(),
         bodies,
     }
 }

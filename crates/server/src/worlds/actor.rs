@@ -271,8 +271,12 @@ impl Actor {
                     .collect(),
             );
         }
+        let time_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
         let view = Arc::new(WorldView {
             tick,
+            time_us,
             bodies: self.world.bodies().iter().map(mapping::wire_body).collect(),
         });
         let input = TickInput {
