@@ -45,6 +45,12 @@ pub struct ServeArgs {
     /// Bodies the default world starts with.
     #[arg(long, env = "COSMIC_WORLD__BODIES", default_value_t = 400)]
     pub world_bodies: usize,
+    /// Seconds a v1 connection may take to send `hello`.
+    #[arg(long, env = "COSMIC_WS__HELLO_TIMEOUT_SECS", default_value_t = crate::ws::options::DEFAULT_HELLO_TIMEOUT.as_secs())]
+    pub ws_hello_timeout_secs: u64,
+    /// Seconds without any message (pongs included) before a connection is closed.
+    #[arg(long, env = "COSMIC_WS__IDLE_TIMEOUT_SECS", default_value_t = crate::ws::options::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    pub ws_idle_timeout_secs: u64,
 }
 
 /// Runs the parsed command.
@@ -69,6 +75,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         tick_rate_hz: args.tick_rate,
         world_bodies: args.world_bodies,
+        ws: crate::ws::WsOptions {
+            hello_timeout: std::time::Duration::from_secs(args.ws_hello_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(args.ws_idle_timeout_secs),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -4,6 +4,7 @@
 //! of stdout with the keys its issue names plus `machine`. Benchmarks are not tests: nothing here asserts
 //! a timing.
 
+pub mod codec;
 pub mod gravity;
 pub mod machine;
 pub mod world;
@@ -15,6 +16,8 @@ use clap::ValueEnum;
 pub enum Suite {
     /// Gravity kernels (scalar, SIMD, threaded, Barnes–Hut) and a full world step.
     Gravity,
+    /// Bytes per tick of the wire protocols and the compression codecs.
+    Codec,
 }
 
 /// Runs one suite and prints its figures.
@@ -27,6 +30,7 @@ pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
             figures["world_1k_step_ms"] = serde_json::json!(ms);
             figures
         }
+        Suite::Codec => codec::run(quick)?,
     };
     if let serde_json::Value::Object(map) = &mut figures {
         map.insert(

@@ -9,14 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use protocol::AdaptiveCompressor;
-use protocol::frame::WorldView;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tracing::{debug, info};
 
-use super::frames::{PlayerFigures, TickFrame, TickInput};
+use super::frames::{TickFrame, TickInput};
+use super::publisher::Publisher;
 use super::{ReplyTag, ToWorld, WorldHandle, WorldStats, mapping};
 use crate::ws::link::ConnLink;
 
@@ -49,12 +48,10 @@ struct Actor {
     rx: mpsc::Receiver<ToWorld>,
     frames: watch::Sender<Arc<TickFrame>>,
     stats: Arc<WorldStats>,
-    compressor: AdaptiveCompressor,
-    history: VecDeque<Arc<WorldView>>,
+    publisher: Publisher,
     /// Open connections per player in this world.
     presence: HashMap<sim::PlayerId, u32>,
     left_at: HashMap<sim::PlayerId, Instant>,
-    players: Arc<HashMap<u64, PlayerFigures>>,
     /// The message that woke a hibernating world, applied at the next tick.
     woken_by: Option<ToWorld>,
 }
@@ -84,11 +81,9 @@ pub fn spawn_world(
             |_| Vec::new(),
         ))),
         stats: stats.clone(),
-        compressor: AdaptiveCompressor::default(),
-        history: VecDeque::new(),
+        publisher: Publisher::new(options.id, options.history_ticks),
         presence: HashMap::new(),
         left_at: HashMap::new(),
-        players: Arc::default(),
         woken_by: None,
         options,
     };
@@ -251,56 +246,14 @@ impl Actor {
 
     /// Builds this tick's frame (encoding the delta from the previous tick once) and publishes it.
     fn publish(&mut self, events: Vec<protocol::WireEvent>) {
-        let tick = self.world.tick().0;
-        {
-            let rates = self.world.production_rates();
-            self.players = Arc::new(
-                self.world
-                    .players()
-                    .filter(|p| p.online)
-                    .map(|p| {
-                        let rate = rates.get(&p.id).copied().unwrap_or_default();
-                        (
-                            p.id.0,
-                            PlayerFigures {
-                                resources: mapping::resources(&p.resources),
-                                rates: mapping::resources(&rate),
-                            },
-                        )
-                    })
-                    .collect(),
-            );
-        }
-        let time_us = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as u64);
-        let view = Arc::new(WorldView {
-            tick,
-            time_us,
-            bodies: self.world.bodies().iter().map(mapping::wire_body).collect(),
-        });
-        let input = TickInput {
-            world: self.options.id,
-            tick_rate_hz: self.world.balance().world.tick_rate_hz,
-            view: view.clone(),
-            events,
-            ages: self.world.bodies().iter().map(|b| b.age).collect(),
-            players: self.players.clone(),
-            history: self.history.clone(),
-        };
-        let compressor = &mut self.compressor;
-        let frame = TickFrame::build(input, |payload| compressor.compress(payload));
+        let frame = self.publisher.frame(&self.world, events);
         for codec in protocol::Codec::ALL {
-            let s = self.compressor.stats(codec);
+            let s = self.publisher.codec_stats(codec);
             let out = &self.stats.codec[codec as usize];
             for (slot, v) in out.iter().zip([s.frames, s.bytes_in, s.bytes_out, s.nanos]) {
                 slot.store(v, Ordering::Relaxed);
             }
         }
         self.frames.send_replace(Arc::new(frame));
-        self.history.push_back(view);
-        while self.history.len() > self.options.history_ticks {
-            self.history.pop_front();
-        }
     }
 }

@@ -4,6 +4,7 @@
 mod actor;
 pub mod frames;
 pub mod mapping;
+pub mod publisher;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
