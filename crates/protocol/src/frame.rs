@@ -13,12 +13,14 @@ use serde::{Deserialize, Serialize};
 use crate::varint::{ReadError, Reader, put_i64, put_u64};
 
 /// One body as the wire carries it: quantized position and velocity (see [`crate::quant`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WireBody {
+    #[ts(type = "number")]
     pub id: u64,
     /// A [`crate::kinds`] code.
     pub kind: u8,
     /// Owner's player id, 0 for the world's own bodies.
+    #[ts(type = "number")]
     pub owner: u64,
     pub pos: [i32; 3],
     pub vel: [i32; 3],
@@ -40,14 +42,32 @@ impl WireBody {
 }
 
 /// Something that happened in the tick, for clients to animate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum WireEvent {
-    Merged { survivor: u64, absorbed: u64 },
-    Collapsed { body: u64 },
-    Escaped { body: u64 },
-    LifeAdvanced { body: u64, stage: u8 },
-    LifeLost { body: u64 },
+    Merged {
+        #[ts(type = "number")]
+        survivor: u64,
+        #[ts(type = "number")]
+        absorbed: u64,
+    },
+    Collapsed {
+        #[ts(type = "number")]
+        body: u64,
+    },
+    Escaped {
+        #[ts(type = "number")]
+        body: u64,
+    },
+    LifeAdvanced {
+        #[ts(type = "number")]
+        body: u64,
+        stage: u8,
+    },
+    LifeLost {
+        #[ts(type = "number")]
+        body: u64,
+    },
 }
 
 /// The bodies of a world at one tick, sorted by id.
@@ -60,21 +80,27 @@ pub struct WorldView {
 }
 
 /// A decoded world frame.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Frame {
     /// The whole world: sent on join and whenever a client has no usable base.
     Snapshot {
+        #[ts(type = "number")]
         tick: u64,
+        #[ts(type = "number")]
         time_us: u64,
         bodies: Vec<WireBody>,
         events: Vec<WireEvent>,
     },
     /// Changes from `base_tick` (which the client holds) to `tick`.
     Delta {
+        #[ts(type = "number")]
         base_tick: u64,
+        #[ts(type = "number")]
         tick: u64,
+        #[ts(type = "number")]
         time_us: u64,
+        #[ts(type = "number[]")]
         removed: Vec<u64>,
         upserts: Vec<WireBody>,
         moves: Vec<[i32; 3]>,

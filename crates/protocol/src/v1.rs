@@ -6,6 +6,7 @@
 //! or a world frame ([`crate::frame`]). Clients send JSON text frames in both. See docs/protocol.md.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::codec::Codec;
 use crate::frame::Frame;
@@ -46,7 +47,7 @@ pub fn protocol_hash_hex() -> String {
 }
 
 /// The six resources, as named everywhere on the wire.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct WireResources {
     pub cosmic_dust: f64,
     pub energy: f64,
@@ -57,8 +58,8 @@ pub struct WireResources {
 }
 
 /// Client → server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// First message on a connection; answered by `Welcome` (then a world frame) or `Error` + close.
     /// `resume_tick`: the last tick the client applied before reconnecting (delta if still available).
@@ -68,8 +69,10 @@ pub enum ClientMessage {
         #[serde(default)]
         token: Option<String>,
         #[serde(default)]
+        #[ts(type = "number | null")]
         world: Option<u64>,
         #[serde(default)]
+        #[ts(type = "number | null")]
         resume_tick: Option<u64>,
         /// Codecs the client can decode; `none` is implied. Default: all.
         #[serde(default)]
@@ -84,12 +87,19 @@ pub enum ClientMessage {
         velocity: Option<[f64; 3]>,
     },
     /// Remove one of the player's bodies (answered by `Reply` with `body_removed`, or `Error`).
-    RemoveBody { request_id: u32, body: u64 },
+    RemoveBody {
+        request_id: u32,
+        #[ts(type = "number")]
+        body: u64,
+    },
     /// Buy the next level of a research (answered by `Reply` with `research_bought`, or `Error`).
     BuyResearch { request_id: u32, research: String },
     /// The client applied the frame of `tick`. Optional: the server counts every frame it has written as
     /// delivered (WebSocket runs over TCP); the server uses the acknowledged tick for resume.
-    Ack { tick: u64 },
+    Ack {
+        #[ts(type = "number")]
+        tick: u64,
+    },
     /// Liveness check (answered by `Reply` with `pong`).
     Ping { request_id: u32 },
 }
@@ -108,17 +118,26 @@ impl ClientMessage {
 }
 
 /// What a successful request did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ReplyBody {
-    BodyCreated { body: u64 },
-    BodyRemoved { body: u64 },
-    ResearchBought { research: String, level: u32 },
+    BodyCreated {
+        #[ts(type = "number")]
+        body: u64,
+    },
+    BodyRemoved {
+        #[ts(type = "number")]
+        body: u64,
+    },
+    ResearchBought {
+        research: String,
+        level: u32,
+    },
     Pong,
 }
 
 /// Typed error codes; `message` says the same for people.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The message was not valid JSON or not a known message.
@@ -155,15 +174,18 @@ pub enum ErrorCode {
 }
 
 /// Server → client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// Answer to `Hello`. A world frame (snapshot, or delta when resuming) follows.
     Welcome {
         request_id: u32,
         protocol_hash: String,
+        #[ts(type = "number")]
         player: u64,
+        #[ts(type = "number")]
         world: u64,
+        #[ts(type = "number")]
         tick: u64,
         tick_rate_hz: u32,
         resumed: bool,
@@ -184,6 +206,7 @@ pub enum ServerMessage {
     },
     /// The player's resources and production rates per second, a few times a second.
     PlayerState {
+        #[ts(type = "number")]
         tick: u64,
         resources: WireResources,
         rates: WireResources,
@@ -192,6 +215,7 @@ pub enum ServerMessage {
     Closing {
         code: u16,
         reason: String,
+        #[ts(type = "number | null")]
         retry_after_ms: Option<u64>,
     },
     /// A world frame (JSON subprotocol only; binary frames carry it in binary).

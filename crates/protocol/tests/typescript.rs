@@ -1,0 +1,55 @@
+//! The TypeScript types of the v1 protocol are generated from these Rust types (ts-rs) and committed at
+//! `web/src/net/protocol.generated.ts`. This test fails when the file is stale; regenerate it with
+//! `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use protocol::codec::Codec;
+use protocol::frame::{Frame, WireBody, WireEvent};
+use protocol::v1::{ClientMessage, ErrorCode, ReplyBody, ServerMessage, WireResources};
+use ts_rs::{Config, TS};
+
+fn generated() -> String {
+    let cfg = Config::default();
+    let decls = [
+        Codec::decl(&cfg),
+        WireResources::decl(&cfg),
+        WireBody::decl(&cfg),
+        WireEvent::decl(&cfg),
+        Frame::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        ReplyBody::decl(&cfg),
+        ClientMessage::decl(&cfg),
+        ServerMessage::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/protocol by `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.\n\
+         // Do not edit by hand: CI fails when this file differs from the Rust types.\n\n",
+    );
+    out.push_str(&format!(
+        "export const PROTOCOL_HASH = \"{}\";\n\n",
+        protocol::v1::protocol_hash_hex()
+    ));
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[test]
+fn typescript_types_match_the_rust_ones() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/src/net/protocol.generated.ts");
+    let want = generated();
+    if std::env::var_os("UPDATE_TS_TYPES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: run `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript` and commit it",
+        path.display()
+    );
+}
