@@ -17,6 +17,7 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 pub struct TestApp {
     pub port: u16,
+    pub state: server::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -45,12 +46,14 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut config);
     let app = Application::build(config).await.expect("server builds");
     let port = app.port();
+    let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
     TestApp {
         port,
+        state,
         stop: Some(stop),
         task,
     }
