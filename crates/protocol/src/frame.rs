@@ -3,10 +3,15 @@
 //!
 //! Binary layout (all integers LEB128 varints, signed ones zigzag; see docs/protocol.md):
 //! - snapshot: `tick, time_us, n, n × body, events`
-//! - delta: `base_tick, tick, time_us, removed (count, ascending ids as gaps), upserts (count, bodies), moves, events`
-//!   where moves are three signed position differences for every body kept from the base and not upserted,
-//!   in ascending id order (ids are implied, not sent).
-//! - body: `id, kind, owner+1 (0 = none), pos×3, vel×3, mass f32, radius f32, life`
+//! - delta: `base_tick, tick, time_us, removed (count, ascending ids as gaps), upserts (count, bodies),
+//!   moves (count, 3 each), motions (count, 3 each), events`. Moves cover every body kept from the base and
+//!   not upserted, in ascending id order (ids are implied, not sent).
+//! - body: `id, kind, owner, pos×3, vel×3, mv×3, mass f32, radius f32, life`
+//!
+//! Moves are predicted: every body carries `mv`, its position change over the last tick. For a delta from
+//! the previous tick (`tick == base_tick + 1`) a move is the residual `r` against constant motion:
+//! `pos' = pos + mv + r`, `mv' = mv + r` (a second difference: mostly one byte per axis). For a delta over
+//! several ticks a move is the plain difference `pos' = pos + d` and `motions` carry each body's new `mv`.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +29,8 @@ pub struct WireBody {
     pub owner: u64,
     pub pos: [i32; 3],
     pub vel: [i32; 3],
+    /// Position change over the last tick (position quanta): the prediction for the next one.
+    pub mv: [i32; 3],
     pub mass: f32,
     pub radius: f32,
     /// Life stage of a planet: 0 none, 1 microbial, 2 plant, 3 animal, 4 intelligent.
@@ -103,7 +110,10 @@ pub enum Frame {
         #[ts(type = "number[]")]
         removed: Vec<u64>,
         upserts: Vec<WireBody>,
+        /// Residuals (one-tick delta) or plain position differences (longer delta).
         moves: Vec<[i32; 3]>,
+        /// New `mv` of each moved body, only in deltas over more than one tick.
+        motions: Vec<[i32; 3]>,
         events: Vec<WireEvent>,
     },
 }
@@ -143,16 +153,23 @@ pub fn snapshot(view: &WorldView, events: &[WireEvent]) -> Frame {
 
 /// Builds the delta that turns `base` into `view`. Both must be sorted by id.
 pub fn delta(base: &WorldView, view: &WorldView, events: &[WireEvent]) -> Frame {
-    let (mut removed, mut upserts, mut moves) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut removed, mut upserts) = (Vec::new(), Vec::new());
+    let (mut moves, mut motions) = (Vec::new(), Vec::new());
+    let predicted = view.tick == base.tick.wrapping_add(1);
     let (mut i, mut j) = (0, 0);
     let (old, new) = (&base.bodies, &view.bodies);
     while i < old.len() || j < new.len() {
         match (old.get(i), new.get(j)) {
             (Some(a), Some(b)) if a.id == b.id => {
-                if a.same_identity(b) {
-                    moves.push(std::array::from_fn(|k| b.pos[k].wrapping_sub(a.pos[k])));
-                } else {
+                let d: [i32; 3] = std::array::from_fn(|k| b.pos[k].wrapping_sub(a.pos[k]));
+                if !a.same_identity(b) || (predicted && d != b.mv) {
+                    // Changed, or its motion does not follow from the base: send the whole body.
                     upserts.push(b.clone());
+                } else if predicted {
+                    moves.push(std::array::from_fn(|k| b.mv[k].wrapping_sub(a.mv[k])));
+                } else {
+                    moves.push(d);
+                    motions.push(b.mv);
                 }
                 i += 1;
                 j += 1;
@@ -179,6 +196,7 @@ pub fn delta(base: &WorldView, view: &WorldView, events: &[WireEvent]) -> Frame 
         removed,
         upserts,
         moves,
+        motions,
         events: events.to_vec(),
     }
 }
@@ -204,8 +222,13 @@ pub fn apply(view: &mut WorldView, frame: &Frame) -> Result<(), ApplyError> {
             removed,
             upserts,
             moves,
+            motions,
             ..
         } => {
+            let predicted = *tick == base_tick.wrapping_add(1);
+            if !predicted && motions.len() != moves.len() {
+                return Err(ApplyError::Mismatch);
+            }
             if *base_tick != view.tick {
                 return Err(ApplyError::WrongBase {
                     base: *base_tick,
@@ -229,9 +252,15 @@ pub fn apply(view: &mut WorldView, frame: &Frame) -> Result<(), ApplyError> {
                     continue;
                 }
                 let d = moves.get(m).ok_or(ApplyError::Mismatch)?;
-                m += 1;
                 let mut moved = body.clone();
-                moved.pos = std::array::from_fn(|k| body.pos[k].wrapping_add(d[k]));
+                if predicted {
+                    moved.mv = std::array::from_fn(|k| body.mv[k].wrapping_add(d[k]));
+                    moved.pos = std::array::from_fn(|k| body.pos[k].wrapping_add(moved.mv[k]));
+                } else {
+                    moved.pos = std::array::from_fn(|k| body.pos[k].wrapping_add(d[k]));
+                    moved.mv = motions[m];
+                }
+                m += 1;
                 out.push(moved);
             }
             out.extend(upserts[u..].iter().cloned());
@@ -272,6 +301,7 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
             removed,
             upserts,
             moves,
+            motions,
             events,
         } => {
             out.push(DELTA);
@@ -286,9 +316,11 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
             }
             put_u64(out, upserts.len() as u64);
             upserts.iter().for_each(|b| put_body(out, b));
-            put_u64(out, moves.len() as u64);
-            for d in moves {
-                d.iter().for_each(|v| put_i64(out, i64::from(*v)));
+            for list in [moves, motions] {
+                put_u64(out, list.len() as u64);
+                for d in list {
+                    d.iter().for_each(|v| put_i64(out, i64::from(*v)));
+                }
             }
             put_events(out, events);
         }
@@ -332,6 +364,10 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, ReadError> {
             let moves = (0..n)
                 .map(|_| Ok([r.i32()?, r.i32()?, r.i32()?]))
                 .collect::<Result<_, ReadError>>()?;
+            let n = r.count()?;
+            let motions = (0..n)
+                .map(|_| Ok([r.i32()?, r.i32()?, r.i32()?]))
+                .collect::<Result<_, ReadError>>()?;
             Frame::Delta {
                 base_tick,
                 tick,
@@ -339,6 +375,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, ReadError> {
                 removed,
                 upserts,
                 moves,
+                motions,
                 events: read_events(&mut r)?,
             }
         }
@@ -365,6 +402,7 @@ fn put_body(out: &mut Vec<u8>, b: &WireBody) {
     b.pos
         .iter()
         .chain(&b.vel)
+        .chain(&b.mv)
         .for_each(|v| put_i64(out, i64::from(*v)));
     out.extend_from_slice(&b.mass.to_le_bytes());
     out.extend_from_slice(&b.radius.to_le_bytes());
@@ -378,6 +416,7 @@ fn read_body(r: &mut Reader<'_>) -> Result<WireBody, ReadError> {
         owner: r.u64()?,
         pos: [r.i32()?, r.i32()?, r.i32()?],
         vel: [r.i32()?, r.i32()?, r.i32()?],
+        mv: [r.i32()?, r.i32()?, r.i32()?],
         mass: r.f32()?,
         radius: r.f32()?,
         life: r.u8()?,

@@ -25,8 +25,8 @@ hello{request_id,protocol_hash,token?,world?,resume_tick?,codecs};create_body{re
 remove_body{request_id,body};buy_research{request_id,research};ack{tick};ping{request_id};
 welcome{request_id,protocol_hash,player,world,tick,tick_rate_hz,resumed,token};reply{request_id,result};
 error{request_id?,code,message};player_state{tick,resources,rates};closing{code,reason,retry_after_ms?};
-frame:snapshot{tick,time_us,n,body*,events};delta{base_tick,tick,time_us,removed,upserts,moves,events};
-body{id,kind,owner,pos3,vel3,mass_f32,radius_f32,life};pos/256;vel/64;codec{none,lz4,deflate_raw,zstd}";
+frame:snapshot{tick,time_us,n,body*,events};delta{base_tick,tick,time_us,removed,upserts,moves,motions,events};
+body{id,kind,owner,pos3,vel3,mv3,mass_f32,radius_f32,life};moves:predicted_if_one_tick;pos/256;vel/64;codec{none,lz4,deflate_raw,zstd}";
 
 /// FNV-1a 64 of [`SCHEMA`], as 16 hex digits in messages.
 pub const PROTOCOL_HASH: u64 = fnv1a(SCHEMA.as_bytes());

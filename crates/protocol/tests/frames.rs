@@ -12,17 +12,19 @@ fn body_strategy(id: u64) -> impl Strategy<Value = WireBody> {
         0u64..4,
         any::<[i32; 3]>(),
         any::<[i32; 3]>(),
+        any::<[i32; 3]>(),
         0.1f32..1e7,
         1f32..500.0,
         0u8..5,
     )
         .prop_map(
-            move |(kind, owner, pos, vel, mass, radius, life)| WireBody {
+            move |(kind, owner, pos, vel, mv, mass, radius, life)| WireBody {
                 id,
                 kind,
                 owner,
                 pos,
                 vel,
+                mv,
                 mass,
                 radius,
                 life,
@@ -64,7 +66,13 @@ fn evolve(base: &WorldView, seed: u64) -> WorldView {
         match next() % 5 {
             0 => b.mass += 1.0,
             1 => b.life = (b.life + 1) % 5,
-            _ => b.pos = b.pos.map(|p| p.wrapping_add((next() % 2001) as i32 - 1000)),
+            // Mostly canonical motion (mv = the move just made), sometimes not (then it is upserted).
+            2 => b.pos = b.pos.map(|p| p.wrapping_add((next() % 2001) as i32 - 1000)),
+            _ => {
+                let d = [0; 3].map(|_: i32| (next() % 2001) as i32 - 1000);
+                b.pos = std::array::from_fn(|k| b.pos[k].wrapping_add(d[k]));
+                b.mv = d;
+            }
         }
         bodies.push(b);
     }
@@ -75,6 +83,7 @@ fn evolve(base: &WorldView, seed: u64) -> WorldView {
             owner: 0,
             pos: [1, 2, 3],
             vel: [0; 3],
+            mv: [4, 5, 6],
             mass: 1.0,
             radius: 5.0,
             life: 0,

@@ -1,7 +1,7 @@
 // Generated from crates/protocol by `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.
 // Do not edit by hand: CI fails when this file differs from the Rust types.
 
-export const PROTOCOL_HASH = "90f9b96781619c95";
+export const PROTOCOL_HASH = "94b1fff6e33ed902";
 
 export type Codec = "none" | "lz4" | "deflate" | "zstd";
 
@@ -15,7 +15,11 @@ kind: number,
 /**
  * Owner's player id, 0 for the world's own bodies.
  */
-owner: number, pos: [number, number, number], vel: [number, number, number], mass: number, radius: number, 
+owner: number, pos: [number, number, number], vel: [number, number, number], 
+/**
+ * Position change over the last tick (position quanta): the prediction for the next one.
+ */
+mv: [number, number, number], mass: number, radius: number, 
 /**
  * Life stage of a planet: 0 none, 1 microbial, 2 plant, 3 animal, 4 intelligent.
  */
@@ -23,7 +27,15 @@ life: number, };
 
 export type WireEvent = { "event": "merged", survivor: number, absorbed: number, } | { "event": "collapsed", body: number, } | { "event": "escaped", body: number, } | { "event": "life_advanced", body: number, stage: number, } | { "event": "life_lost", body: number, };
 
-export type Frame = { "type": "snapshot", tick: number, time_us: number, bodies: Array<WireBody>, events: Array<WireEvent>, } | { "type": "delta", base_tick: number, tick: number, time_us: number, removed: number[], upserts: Array<WireBody>, moves: Array<[number, number, number]>, events: Array<WireEvent>, };
+export type Frame = { "type": "snapshot", tick: number, time_us: number, bodies: Array<WireBody>, events: Array<WireEvent>, } | { "type": "delta", base_tick: number, tick: number, time_us: number, removed: number[], upserts: Array<WireBody>, 
+/**
+ * Residuals (one-tick delta) or plain position differences (longer delta).
+ */
+moves: Array<[number, number, number]>, 
+/**
+ * New `mv` of each moved body, only in deltas over more than one tick.
+ */
+motions: Array<[number, number, number]>, events: Array<WireEvent>, };
 
 export type ErrorCode = "bad_message" | "protocol_mismatch" | "hello_expected" | "unauthorized" | "read_only" | "world_not_found" | "rate_limited" | "overloaded" | "not_joined" | "not_finite" | "not_enough_resources" | "out_of_bounds" | "overlaps_body" | "too_fast" | "player_limit_reached" | "world_limit_reached" | "locked" | "no_such_body" | "not_owner" | "max_level" | "unknown_kind" | "unknown_research" | "internal";
 

@@ -43,13 +43,17 @@ pub fn life_code(stage: LifeStage) -> u8 {
     stage as u8
 }
 
-pub fn wire_body(b: &Body) -> WireBody {
+/// A body on the wire; `dt` (seconds per tick) sets its predicted move from its velocity. The publisher
+/// replaces that with the observed move for bodies that were there the tick before.
+pub fn wire_body(b: &Body, dt: f64) -> WireBody {
+    let step = b.velocity.map(|v| v * dt);
     WireBody {
         id: b.id.0,
         kind: kind_code(b.kind),
         owner: b.owner.map_or(0, |p| p.0),
         pos: quant::position(b.position),
         vel: quant::velocity(b.velocity),
+        mv: quant::position(step),
         mass: b.mass as f32,
         radius: b.radius as f32,
         life: life_code(b.life.stage),

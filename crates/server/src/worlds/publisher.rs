@@ -47,10 +47,19 @@ impl Publisher {
         let time_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
+        let dt = world.balance().dt();
+        let mut bodies: Vec<_> = world
+            .bodies()
+            .iter()
+            .map(|b| mapping::wire_body(b, dt))
+            .collect();
+        if let Some(previous) = self.history.back() {
+            observed_moves(&previous.bodies, &mut bodies);
+        }
         let view = Arc::new(WorldView {
             tick: world.tick().0,
             time_us,
-            bodies: world.bodies().iter().map(mapping::wire_body).collect(),
+            bodies,
         });
         let input = TickInput {
             world: self.world,
@@ -72,5 +81,19 @@ impl Publisher {
 
     pub fn codec_stats(&self, codec: Codec) -> CodecStats {
         self.compressor.stats(codec)
+    }
+}
+
+/// Sets each body's `mv` to its move since `previous` (both sorted by id), so one-tick deltas predict
+/// exactly what the client can reconstruct.
+fn observed_moves(previous: &[protocol::WireBody], bodies: &mut [protocol::WireBody]) {
+    let mut p = previous.iter().peekable();
+    for b in bodies {
+        while p.next_if(|old| old.id < b.id).is_some() {}
+        if let Some(old) = p.peek()
+            && old.id == b.id
+        {
+            b.mv = std::array::from_fn(|k| b.pos[k].wrapping_sub(old.pos[k]));
+        }
     }
 }

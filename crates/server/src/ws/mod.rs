@@ -56,7 +56,7 @@ pub async fn upgrade(
     ws.protocols([SUBPROTOCOL_BIN, SUBPROTOCOL_JSON])
         .read_buffer_size(o.read_buffer)
         .write_buffer_size(o.write_buffer)
-        .max_message_size(o.max_message_size)
-        .max_frame_size(o.max_message_size)
+        .max_message_size(o.hard_max_message_size())
+        .max_frame_size(o.hard_max_message_size())
         .on_upgrade(move |socket| conn::run(socket, state, query.token))
 }

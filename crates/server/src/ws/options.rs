@@ -47,6 +47,15 @@ pub struct WsOptions {
     pub player_state_every: u64,
 }
 
+impl WsOptions {
+    /// What the socket layer accepts at most. Messages above `max_message_size` but within this are read
+    /// whole and refused cleanly (error, close 1009, close handshake); above this the socket layer stops
+    /// reading at the frame header and the connection is dropped (the close frame may be lost).
+    pub fn hard_max_message_size(&self) -> usize {
+        (self.max_message_size * 4).max(64 * 1024)
+    }
+}
+
 impl Default for WsOptions {
     fn default() -> Self {
         Self {

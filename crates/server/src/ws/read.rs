@@ -52,6 +52,14 @@ impl Reader {
                 Ok(Some(Err(e))) => return Err(read_error(&e)),
                 Ok(Some(Ok(msg))) => msg,
             };
+            let size = match &msg {
+                Message::Text(t) => t.len(),
+                Message::Binary(b) => b.len(),
+                _ => 0,
+            };
+            if size > self.options.max_message_size {
+                return Err(bye(1009, "message too big", "too_big"));
+            }
             let data = match msg {
                 Message::Text(t) => Incoming::Text(t.to_string()),
                 Message::Binary(_) => Incoming::Binary,
@@ -76,9 +84,14 @@ impl Reader {
     /// the close frame and the messages before it).
     pub async fn drain(&mut self) {
         let deadline = tokio::time::Instant::now() + self.options.close_timeout;
-        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.stream.next()).await {
-            if matches!(msg, Message::Close(_)) {
-                break;
+        let mut errors = 0;
+        while let Ok(Some(next)) = tokio::time::timeout_at(deadline, self.stream.next()).await {
+            match next {
+                Ok(Message::Close(_)) => break,
+                Ok(_) => {}
+                // After a refused oversized message the rest of it is still arriving: keep consuming.
+                Err(_) if errors < 64 => errors += 1,
+                Err(_) => break,
             }
         }
     }
