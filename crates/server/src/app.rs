@@ -149,11 +149,28 @@ static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
 async fn health(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
     let uptime = STARTED.get_or_init(Instant::now).elapsed().as_secs_f64();
+    let get = crate::worlds::WorldStats::get;
+    let worlds: Vec<_> = state
+        .worlds
+        .all()
+        .iter()
+        .map(|w| {
+            let s = &w.stats;
+            serde_json::json!({
+                "id": w.id,
+                "ticks": get(&s.ticks),
+                "tick_overruns": get(&s.overruns),
+                "bodies": get(&s.bodies),
+                "last_tick_ms": get(&s.last_tick_nanos) as f64 / 1e6,
+            })
+        })
+        .collect();
     axum::Json(serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": uptime,
         "connections": state.conns.len(),
+        "worlds": worlds,
     }))
 }
 
