@@ -7,21 +7,21 @@ use super::barnes_hut::{self, BarnesHutParams};
 use super::direct;
 use super::{Accelerations, GravityParams, KernelChoice, Particles, SimdLevel};
 
-/// Default opening angle. With quadrupole cells and the bucket-box criterion (cell radius around its centre
-/// of mass against the distance to the bucket's bounding box), RMS relative force errors measured on this
-/// build: 100k-body garden (`bench gravity`) 4.5e-4 at 0.55, 5.8e-4 at 0.6, 8.7e-4 at 0.7; the harsher
-/// 20k-body test set (`tests/gravity.rs`) 9.7e-4 at 0.6 and 1.2e-3 at 0.65. 0.55 keeps both under the 1e-3
-/// budget with margin.
+/// Default opening angle (see [`BarnesHutParams::theta`]; local expansions open at 0.8 of it). RMS relative
+/// force errors measured on this build, 20k-body test set (`tests/gravity.rs`) / 100k-body garden
+/// (`bench gravity`), leaf 16, bucket 128: 0.5: 5.7e-4 / 3.8e-4; 0.55: 8.7e-4 / 5.2e-4; 0.6: 1.1e-3 /
+/// 8.8e-4. 0.55 keeps the harsher test set under the 1e-3 budget.
 pub const DEFAULT_THETA: f32 = 0.55;
 
-/// Default most bodies per octree leaf. Swept with the bucket size at 100k bodies, theta 0.55 (2 cores,
-/// single noisy runs): leaf/bucket 24/96 ≈ 130 ms, 32/128 ≈ 90 ms, 32/256 ≈ 87 ms, 48/192 ≈ 95 ms,
-/// 64/256 ≈ 113 ms; 32/512 slower again (more interactions, too few buckets to balance).
-pub const DEFAULT_LEAF_SIZE: usize = 32;
+/// Default most bodies per octree leaf. Swept with the bucket size at 100k bodies, theta 0.55, local
+/// expansions on (1 thread, CPU time, best of 5, noisy 2-core box): leaf/bucket 16/128 ≈ 127–145 ms,
+/// 24/128 ≈ 127–140 ms, 16/64 ≈ 141 ms, 16/192 ≈ 151 ms, 12/96 ≈ 167 ms, 32/256 ≈ 150 ms; the old
+/// 32/256 without local expansions ≈ 165–175 ms. 16/128 has the fewest interactions at equal accuracy.
+pub const DEFAULT_LEAF_SIZE: usize = 16;
 
-/// Default most bodies per Barnes–Hut bucket (bodies sharing one interaction list); see
-/// [`DEFAULT_LEAF_SIZE`].
-pub const DEFAULT_GROUP_SIZE: usize = 256;
+/// Default most bodies per Barnes–Hut bucket (bodies sharing one interaction list and one local
+/// expansion); see [`DEFAULT_LEAF_SIZE`].
+pub const DEFAULT_GROUP_SIZE: usize = 128;
 
 /// Body count from which [`KernelChoice::Auto`] uses Barnes–Hut instead of the direct sum.
 ///

@@ -11,7 +11,7 @@
 //!
 //! Layout: `engine` (the [`GravityEngine`] a world owns, and the tuning defaults) picks `direct` (all
 //! pairs, threaded over target chunks) or `barnes_hut` (octree from `morton`/`octree`, group walk, cell
-//! kernel in `cells`). Both evaluate body–body interactions with `kernel`, which dispatches at run time to
+//! kernel in `cells`, far field summed per bucket in `local`). Both evaluate body–body interactions with `kernel`, which dispatches at run time to
 //! `avx512`, `avx2` or `portable`. `reference` is the f64 oracle, `scalar` the naive f32 benchmark baseline,
 //! `synthetic` the benchmark's particle sets.
 
@@ -24,6 +24,7 @@ mod cells;
 mod direct;
 mod engine;
 mod kernel;
+mod local;
 mod morton;
 mod octree;
 mod portable;

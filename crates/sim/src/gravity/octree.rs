@@ -31,6 +31,36 @@ impl Node {
     pub fn is_leaf(&self) -> bool {
         self.n_children == 0
     }
+
+    /// Centre of the bounding box.
+    pub fn centre(&self) -> [f32; 3] {
+        let (lo, hi) = (self.lo, self.hi);
+        [
+            0.5 * (lo[0] + hi[0]),
+            0.5 * (lo[1] + hi[1]),
+            0.5 * (lo[2] + hi[2]),
+        ]
+    }
+
+    /// Squared distance from `p` to the bounding box (0 inside it).
+    pub fn box_dist2(&self, p: [f32; 3]) -> f32 {
+        let mut d2 = 0.0;
+        for ((lo, hi), p) in self.lo.iter().zip(&self.hi).zip(p) {
+            let d = (lo - p).max(p - hi).max(0.0);
+            d2 += d * d;
+        }
+        d2
+    }
+
+    /// Half the bounding box's diagonal: every body of the node is within it of [`Self::centre`].
+    pub fn radius(&self) -> f32 {
+        let h = [
+            self.hi[0] - self.lo[0],
+            self.hi[1] - self.lo[1],
+            self.hi[2] - self.lo[2],
+        ];
+        0.5 * (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt()
+    }
 }
 
 /// An octree and the sorted bodies it indexes. Buffers are reused from one build to the next.
