@@ -39,8 +39,9 @@ case "$mode" in
     start_server
     before=$(health)
     cpu0=$(cpu_seconds "$pid")
-    summary=$("$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --duration "$seconds" \
-      --ramp 20 --warmup 25 --rate 0.2 --source-ips 50 --json | tail -n 1)
+    # 20 s ramp + 5 s settling are excluded (--warmup): SECONDS are measured with every client connected.
+    summary=$("$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --duration $((seconds + 25)) \
+      --ramp 20 --warmup 25 --rate 0.2 --create-ratio 0.005 --source-ips 50 --json | tail -n 1)
     cpu1=$(cpu_seconds "$pid")
     after=$(health)
     rss=$(rss_kib "$pid")

@@ -20,15 +20,16 @@ pub enum Outbound {
         /// Codecs the client decodes ([`protocol::Codec::bit`] set).
         codecs: u8,
     },
-    /// A command's outcome, formatted for the connection's protocol.
+    /// A command's outcome, formatted for the connection's protocol. (Boxed, like the messages below, to
+    /// keep this enum small: every connection's queue allocates room for 32 of them up front.)
     Reply {
         tag: ReplyTag,
-        outcome: sim::Outcome,
+        outcome: Box<sim::Outcome>,
     },
     /// A v1 control message.
-    Control(ServerMessage),
+    Control(Box<ServerMessage>),
     /// A v0 message.
-    V0(v0::ServerMessage),
+    V0(Box<v0::ServerMessage>),
     /// v0 `SetGameRunning`: pause or resume the `GameState` stream.
     Running(bool),
     /// v0 `GetGameState`: send the current state now.
@@ -104,6 +105,19 @@ impl ConnLink {
     }
 
     pub fn reply(&self, tag: ReplyTag, outcome: sim::Outcome) {
-        self.send(Outbound::Reply { tag, outcome });
+        self.send(Outbound::Reply {
+            tag,
+            outcome: Box::new(outcome),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression: every connection's queue allocates 32 slots up front; at 144 bytes an `Outbound` cost
+    /// 4.6 KB per idle connection (measured 14.5 KB per connection in all at 19,000 connections).
+    #[test]
+    fn outbound_stays_small() {
+        assert!(std::mem::size_of::<super::Outbound>() <= 48);
     }
 }

@@ -22,8 +22,9 @@ pub const DEFAULT_RATE_PER_SECOND: f64 = 20.0;
 pub const DEFAULT_RATE_BURST: f64 = 40.0;
 /// Messages refused by the rate limit before the connection is closed with 1008.
 pub const DEFAULT_RATE_STRIKES: u32 = 20;
-/// Socket read buffer. tungstenite's default is 128 KiB per connection; client messages are small.
-pub const DEFAULT_READ_BUFFER: usize = 4 * 1024;
+/// Socket read buffer. tungstenite's default is 128 KiB per connection; client messages are a few hundred
+/// bytes (larger ones still arrive whole, read in several chunks).
+pub const DEFAULT_READ_BUFFER: usize = 1024;
 /// Socket write buffer: 0 writes each message straight to the socket (no per-connection staging buffer).
 pub const DEFAULT_WRITE_BUFFER: usize = 0;
 /// `PlayerState` (resources, rates) is sent every this many ticks.

@@ -85,11 +85,11 @@ pub async fn serve(
                 position,
             } => {
                 let Some(kind) = v0::kind_code(&body_type).and_then(mapping::kind_from_code) else {
-                    link.send(Outbound::V0(ServerMessage::BodyCreated {
+                    link.send(Outbound::V0(Box::new(ServerMessage::BodyCreated {
                         body_id: None,
                         success: false,
                         error: Some(format!("unknown body_type {body_type:?}")),
-                    }));
+                    })));
                     continue;
                 };
                 (
@@ -121,7 +121,7 @@ pub async fn serve(
 }
 
 fn error(message: &str) -> Outbound {
-    Outbound::V0(ServerMessage::Error {
+    Outbound::V0(Box::new(ServerMessage::Error {
         message: message.to_string(),
-    })
+    }))
 }

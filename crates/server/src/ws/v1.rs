@@ -108,7 +108,7 @@ pub async fn serve(
     });
     let frame = world.frames.borrow().clone();
     let resumed = resume_tick.is_some_and(|t| frame.has_base(t));
-    link.send(Outbound::Control(ServerMessage::Welcome {
+    link.send(Outbound::Control(Box::new(ServerMessage::Welcome {
         request_id,
         protocol_hash: ours,
         player: player.0,
@@ -117,7 +117,7 @@ pub async fn serve(
         tick_rate_hz: frame.tick_rate_hz,
         resumed,
         token,
-    }));
+    })));
     link.send(Outbound::Subscribe {
         frames: world.frames.clone(),
         player: player.0,
@@ -164,10 +164,10 @@ pub async fn serve(
             }
             ClientMessage::Ack { .. } => continue,
             ClientMessage::Ping { request_id } => {
-                link.send(Outbound::Control(ServerMessage::Reply {
+                link.send(Outbound::Control(Box::new(ServerMessage::Reply {
                     request_id,
                     result: ReplyBody::Pong,
-                }));
+                })));
                 continue;
             }
             ClientMessage::CreateBody {
@@ -231,11 +231,11 @@ pub async fn serve(
 }
 
 fn error(request_id: Option<u32>, code: ErrorCode, message: &str) -> Outbound {
-    Outbound::Control(ServerMessage::Error {
+    Outbound::Control(Box::new(ServerMessage::Error {
         request_id,
         code,
         message: message.to_string(),
-    })
+    }))
 }
 
 /// Sends an error, then closes with `close_code`.

@@ -185,7 +185,7 @@ fn encode(out: Outbound, proto: Proto) -> Message {
     match out {
         Outbound::Control(msg) => control(&msg, proto),
         Outbound::V0(msg) => v0_text(&msg),
-        Outbound::Reply { tag, outcome } => reply(tag, outcome, proto),
+        Outbound::Reply { tag, outcome } => reply(tag, *outcome, proto),
         Outbound::Subscribe { .. } | Outbound::Running(_) | Outbound::Resend => {
             Message::Ping(Bytes::new())
         }
