@@ -26,3 +26,4 @@ cargo test --workspace --locked --doc
 
 step "Benchmark smoke run (figures from --quick are not recorded)"
 cargo run --release --locked --bin cosmic -- bench gravity --quick --json | tail -n 1
+cargo run --release --locked --bin cosmic -- bench codec --quick --json | tail -n 1
