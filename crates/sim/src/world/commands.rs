@@ -2,7 +2,7 @@
 //! and a cost is charged exactly once, in the same step that applies the command.
 
 use super::{World, economy};
-use crate::body::{Body, BodyId, BodyKind, Life, PlayerId, distance_squared, norm};
+use crate::body::{Body, BodyId, BodyKind, PlayerId, distance_squared, norm};
 use crate::command::{Applied, Command, CommandKind, Outcome, Rejection};
 use crate::player::Player;
 use crate::research::ResearchId;
@@ -125,17 +125,7 @@ fn create_body(
             p.stats.stars_created += 1;
         }
     }
-    let id = world.insert_body(Body {
-        id: BodyId(0),
-        kind,
-        mass,
-        radius,
-        position,
-        velocity,
-        owner: Some(player),
-        age: 0,
-        life: Life::default(),
-    });
+    let id = world.spawn(kind, mass, position, velocity, Some(player));
     Ok(Applied::BodyCreated { body: id })
 }
 

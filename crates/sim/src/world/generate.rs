@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::World;
 use crate::balance::Balance;
-use crate::body::{Body, BodyId, BodyKind, Life, PlayerId, SpectralClass};
+use crate::body::{BodyKind, PlayerId, SpectralClass};
 use crate::command::{Command, CommandKind};
 use crate::rng::Rng;
 
@@ -109,28 +109,6 @@ impl World {
             world.spawn(kind, mass, pos, vel, who);
         }
         world
-    }
-
-    fn spawn(
-        &mut self,
-        kind: BodyKind,
-        mass: f64,
-        position: [f64; 3],
-        velocity: [f64; 3],
-        owner: Option<PlayerId>,
-    ) -> BodyId {
-        let radius = self.balance.radius_for(kind, mass);
-        self.insert_body(Body {
-            id: BodyId(0),
-            kind,
-            mass,
-            radius,
-            position,
-            velocity,
-            owner,
-            age: 0,
-            life: Life::default(),
-        })
     }
 }
 

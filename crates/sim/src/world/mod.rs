@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::balance::Balance;
-use crate::body::{Body, BodyId, PlayerId, Tick};
+use crate::body::{Body, BodyId, BodyKind, Life, PlayerId, Tick};
 use crate::command::{Command, Outcome};
 use crate::event::Event;
 use crate::gravity::{Accelerations, GravityEngine, GravityParams, KernelChoice, Particles};
@@ -254,5 +254,29 @@ impl World {
         self.state.bodies.push(body);
         self.acc_valid = false;
         id
+    }
+
+    /// Adds a body of `kind` with the radius its mass gives, outside the rules (generation, commands that
+    /// passed validation). Returns its id.
+    pub(crate) fn spawn(
+        &mut self,
+        kind: BodyKind,
+        mass: f64,
+        position: [f64; 3],
+        velocity: [f64; 3],
+        owner: Option<PlayerId>,
+    ) -> BodyId {
+        let radius = self.balance.radius_for(kind, mass);
+        self.insert_body(Body {
+            id: BodyId(0),
+            kind,
+            mass,
+            radius,
+            position,
+            velocity,
+            owner,
+            age: 0,
+            life: Life::default(),
+        })
     }
 }
