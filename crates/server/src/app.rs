@@ -33,6 +33,8 @@ pub struct Config {
     /// Bodies the default world is generated with.
     pub world_bodies: usize,
     pub world_seed: u64,
+    /// Game balance (default: the compiled-in `crates/sim/data/balance.toml`).
+    pub balance: sim::Balance,
     pub ws: WsOptions,
     pub world: WorldOptions,
 }
@@ -45,6 +47,7 @@ impl Default for Config {
             tick_rate_hz: 20,
             world_bodies: 400,
             world_seed: 2026,
+            balance: sim::Balance::default(),
             ws: WsOptions::default(),
             world: WorldOptions::default(),
         }
@@ -72,7 +75,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let (stop, shutdown) = watch::channel(false);
-        let mut balance = sim::Balance::default();
+        let mut balance = config.balance.clone();
         balance.world.tick_rate_hz = config.tick_rate_hz;
         let world = sim::World::generate(
             Arc::new(balance),

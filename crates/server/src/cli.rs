@@ -45,6 +45,9 @@ pub struct ServeArgs {
     /// Bodies the default world starts with.
     #[arg(long, env = "COSMIC_WORLD__BODIES", default_value_t = 400)]
     pub world_bodies: usize,
+    /// A balance file replacing the compiled-in one (every value is validated; a bad one is named).
+    #[arg(long, env = "COSMIC_WORLD__BALANCE")]
+    pub balance: Option<std::path::PathBuf>,
     /// Seconds a v1 connection may take to send `hello`.
     #[arg(long, env = "COSMIC_WS__HELLO_TIMEOUT_SECS", default_value_t = crate::ws::options::DEFAULT_HELLO_TIMEOUT.as_secs())]
     pub ws_hello_timeout_secs: u64,
@@ -70,7 +73,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.data_dir.display()
         )
     })?;
+    let balance = match &args.balance {
+        None => sim::Balance::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read balance file {}: {e}", path.display()))?;
+            sim::Balance::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("balance file {}: {e}", path.display()))?
+        }
+    };
     let config = crate::Config {
+        balance,
         listen: args.listen,
         data_dir: args.data_dir,
         tick_rate_hz: args.tick_rate,
