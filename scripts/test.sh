@@ -15,15 +15,17 @@ cargo fmt --all --check
 step "Lints (clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Benchmark smoke runs (figures from --quick are not recorded)"
+cargo run --release --locked --bin cosmic -- bench gravity --quick --json | tail -n 1
+cargo run --release --locked --bin cosmic -- bench codec --quick --json | tail -n 1
+
+step "Doc tests"
+cargo test --workspace --locked --doc
+
+# Last, so the test runner's summary closes the output.
 step "Tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
 else
   cargo test --workspace --locked --no-fail-fast
 fi
-# Doc tests (nextest does not run them).
-cargo test --workspace --locked --doc
-
-step "Benchmark smoke run (figures from --quick are not recorded)"
-cargo run --release --locked --bin cosmic -- bench gravity --quick --json | tail -n 1
-cargo run --release --locked --bin cosmic -- bench codec --quick --json | tail -n 1
