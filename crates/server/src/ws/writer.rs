@@ -65,7 +65,7 @@ pub async fn run(
                 Some(Outbound::Resend) => {
                     if let Some(s) = sub.as_mut() { s.frames.mark_changed(); }
                 }
-                Some(other) => batch.push(encode(other, proto)),
+                Some(other) => batch.extend(encode(other, proto)),
             },
             changed = frame_changed(&mut sub) => {
                 if !changed {
@@ -87,10 +87,8 @@ pub async fn run(
     }
     // Replies and errors already queued go out before the close frame (e.g. the error that explains it).
     while let Ok(out) = rx.try_recv() {
-        if matches!(
-            out,
-            Outbound::Control(_) | Outbound::V0(_) | Outbound::Reply { .. }
-        ) && !send(&mut sink, encode(out, proto), options.close_timeout).await
+        if let Some(msg) = encode(out, proto)
+            && !send(&mut sink, msg, options.close_timeout).await
         {
             return;
         }
@@ -181,15 +179,14 @@ fn v0_text(msg: &v0::ServerMessage) -> Message {
     Message::Text(serde_json::to_string(msg).unwrap_or_default().into())
 }
 
-fn encode(out: Outbound, proto: Proto) -> Message {
-    match out {
+/// The socket message for a queued item; `None` for the items that steer the writer instead of being sent.
+fn encode(out: Outbound, proto: Proto) -> Option<Message> {
+    Some(match out {
         Outbound::Control(msg) => control(&msg, proto),
         Outbound::V0(msg) => v0_text(&msg),
         Outbound::Reply { tag, outcome } => reply(tag, *outcome, proto),
-        Outbound::Subscribe { .. } | Outbound::Running(_) | Outbound::Resend => {
-            Message::Ping(Bytes::new())
-        }
-    }
+        Outbound::Subscribe { .. } | Outbound::Running(_) | Outbound::Resend => return None,
+    })
 }
 
 fn reply(tag: ReplyTag, outcome: sim::Outcome, proto: Proto) -> Message {
