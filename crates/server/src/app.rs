@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -16,12 +15,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
-use crate::state::AppState;
-use crate::worlds::{WorldOptions, WorldRegistry, spawn_world};
+use crate::api::{AuthConfig, DEV_JWT_SECRET};
+use crate::cache::{Cache, CacheConfig};
+use crate::state::{AppState, Services};
+use crate::store::Store;
+use crate::worlds::WorldOptions;
+use crate::worlds::loader::{DefaultWorld, start_all};
 use crate::ws::{self, WsOptions};
-
-/// Id of the world every server starts with.
-pub const DEFAULT_WORLD_ID: u64 = 1;
 
 /// What `cosmic serve` needs to start.
 #[derive(Clone, Debug)]
@@ -37,6 +37,16 @@ pub struct Config {
     pub balance: sim::Balance,
     pub ws: WsOptions,
     pub world: WorldOptions,
+    /// `postgres://…` for PostgreSQL, `sqlite:…` for another SQLite file; none: `<data_dir>/cosmic.db`.
+    pub database_url: Option<String>,
+    /// `redis://…` puts the cache in Redis; none: in-process.
+    pub redis_url: Option<String>,
+    pub cache: CacheConfig,
+    pub auth: AuthConfig,
+    /// Serve Swagger UI at `/swagger-ui/`.
+    pub swagger_ui: bool,
+    /// Production profile: refuses insecure settings.
+    pub production: bool,
 }
 
 impl Default for Config {
@@ -50,6 +60,12 @@ impl Default for Config {
             balance: sim::Balance::default(),
             ws: WsOptions::default(),
             world: WorldOptions::default(),
+            database_url: None,
+            redis_url: None,
+            cache: CacheConfig::default(),
+            auth: AuthConfig::default(),
+            swagger_ui: true,
+            production: false,
         }
     }
 }
@@ -63,6 +79,26 @@ pub struct Application {
     worlds: Vec<JoinHandle<sim::WorldState>>,
 }
 
+impl Config {
+    /// Settings a production deployment must not run with.
+    pub fn check_production(&self) -> anyhow::Result<()> {
+        if !self.production {
+            return Ok(());
+        }
+        let secret = &self.auth.jwt_secret;
+        anyhow::ensure!(
+            secret != DEV_JWT_SECRET && secret.len() >= 32,
+            "auth.jwt_secret: production needs a secret of at least 32 bytes that is not the default \
+             (set COSMIC_AUTH__JWT_SECRET or COSMIC_AUTH__JWT_SECRET_FILE)"
+        );
+        anyhow::ensure!(
+            !self.swagger_ui,
+            "api.swagger_ui: production serves no Swagger UI (set it to false)"
+        );
+        Ok(())
+    }
+}
+
 impl Application {
     /// Binds the listener and starts the default world.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -74,30 +110,46 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        config.check_production()?;
         let (stop, shutdown) = watch::channel(false);
-        let mut balance = config.balance.clone();
-        balance.world.tick_rate_hz = config.tick_rate_hz;
-        let world = sim::World::generate(
-            Arc::new(balance),
-            &sim::GenerateOptions {
-                seed: config.world_seed,
-                bodies: config.world_bodies,
-                ..Default::default()
-            },
-        );
-        let registry = WorldRegistry::default();
-        let options = WorldOptions {
-            id: DEFAULT_WORLD_ID,
-            ..config.world.clone()
+        let store = Store::connect(
+            config.database_url.as_deref(),
+            &config.data_dir,
+            crate::store::DEFAULT_CONNECT_PATIENCE,
+        )
+        .await?;
+        let cache = match &config.redis_url {
+            Some(url) => Cache::redis(url, config.cache.clone()).await?,
+            None => Cache::local(config.cache.clone()),
         };
-        let (handle, task) = spawn_world(world, options, shutdown.clone());
-        registry.insert(handle);
-        let state = AppState::new(registry, DEFAULT_WORLD_ID, config.ws.clone(), shutdown);
+        let default = DefaultWorld {
+            name: "The First Garden".into(),
+            tick_rate_hz: config.tick_rate_hz,
+            bodies: config.world_bodies,
+            seed: config.world_seed,
+            max_players: 10_000,
+        };
+        let started = start_all(&store, &config.balance, &default, &config.world, shutdown.clone()).await?;
+        let services = Services {
+            balance: std::sync::Arc::new(config.balance.clone()),
+            world_options: config.world.clone(),
+            store,
+            cache,
+            auth: config.auth.clone(),
+            swagger_ui: config.swagger_ui,
+        };
+        let state = AppState::new(
+            started.registry,
+            started.default_world,
+            config.ws.clone(),
+            shutdown,
+            services,
+        );
         Ok(Self {
             listener,
             state,
             stop,
-            worlds: vec![task],
+            worlds: started.tasks,
         })
     }
 
@@ -127,7 +179,11 @@ impl Application {
             .with_graceful_shutdown(signal)
             .await
             .context("server failed")?;
-        for world in self.worlds {
+        let mut worlds = self.worlds;
+        worlds.extend(std::mem::take(
+            &mut *self.state.world_tasks.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
+        for world in worlds {
             if let Ok(state) = world.await {
                 info!(
                     tick = state.tick.0,
@@ -136,6 +192,7 @@ impl Application {
                 );
             }
         }
+        self.state.store.close().await;
         Ok(())
     }
 }
@@ -145,6 +202,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(ws::upgrade))
         .route("/health", get(health))
+        .nest("/api", crate::api::router())
         .with_state(state)
 }
 

@@ -16,6 +16,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: HTTP and WebSocket on one port, with a default world.
     Serve(ServeArgs),
+    /// Apply the database migrations and exit (`cosmic serve` also applies them on start).
+    Migrate(StorageArgs),
     /// Run a benchmark suite on this machine and print its figures.
     Bench {
         /// Which suite to run.
@@ -30,15 +32,37 @@ pub enum Command {
     },
 }
 
+/// Where the data lives.
+#[derive(Debug, clap::Args)]
+pub struct StorageArgs {
+    /// Directory for the embedded database, snapshots and backups.
+    #[arg(long, env = "COSMIC_SERVER__DATA_DIR", default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+    /// `postgres://…` stores everything in PostgreSQL; default: SQLite at `<data-dir>/cosmic.db`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
 /// Flags of `cosmic serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "COSMIC_SERVER__LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
-    /// Directory for the embedded database, snapshots and backups.
-    #[arg(long, env = "COSMIC_SERVER__DATA_DIR", default_value = "data")]
-    pub data_dir: std::path::PathBuf,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// `redis://…` puts the cache in Redis; default: in-process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Secret that signs access tokens (also from the file named by COSMIC_AUTH__JWT_SECRET_FILE).
+    #[arg(long, env = "COSMIC_AUTH__JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Production profile: refuses the default JWT secret and Swagger UI.
+    #[arg(long, env = "COSMIC_PRODUCTION")]
+    pub production: bool,
+    /// Do not serve Swagger UI at /swagger-ui/.
+    #[arg(long, env = "COSMIC_API__NO_SWAGGER_UI")]
+    pub no_swagger_ui: bool,
     /// Ticks per second of the default world (1-60).
     #[arg(long, env = "COSMIC_WORLD__TICK_RATE_HZ", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub tick_rate: u32,
@@ -61,18 +85,58 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Bench { suite, json, quick } => crate::bench::run(suite, json, quick),
         Command::Serve(args) => serve(args),
+        Command::Migrate(args) => migrate(args),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn migrate(args: StorageArgs) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    runtime()?.block_on(async move {
+        // `connect` applies the migrations.
+        let store = crate::store::Store::connect(
+            args.database_url.as_deref(),
+            &args.data_dir,
+            crate::store::DEFAULT_CONNECT_PATIENCE,
+        )
+        .await?;
+        store.close().await;
+        #[allow(clippy::print_stdout)] // CLI output
+        {
+            println!("migrations applied ({:?})", store.kind());
+        }
+        Ok(())
+    })
+}
+
+/// A secret from its variable or from the file `<NAME>_FILE` names (container secrets).
+fn secret(value: Option<String>, file_var: &str) -> anyhow::Result<Option<String>> {
+    if value.is_some() {
+        return Ok(value);
+    }
+    match std::env::var(file_var) {
+        Ok(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("{file_var}: cannot read {path}: {e}"))?;
+            Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
+        }
+        Err(_) => Ok(None),
     }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::telemetry::init();
     crate::app::mark_started();
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create data directory {}: {e}",
-            args.data_dir.display()
-        )
-    })?;
+    let data_dir = args.storage.data_dir.clone();
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display()))?;
+    let mut auth = crate::api::AuthConfig::default();
+    if let Some(s) = secret(args.jwt_secret.clone(), "COSMIC_AUTH__JWT_SECRET_FILE")? {
+        auth.jwt_secret = s;
+    }
     let balance = match &args.balance {
         None => sim::Balance::default(),
         Some(path) => {
@@ -85,7 +149,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = crate::Config {
         balance,
         listen: args.listen,
-        data_dir: args.data_dir,
+        data_dir,
+        database_url: args.storage.database_url,
+        redis_url: args.redis_url,
+        auth,
+        production: args.production,
+        swagger_ui: !args.no_swagger_ui,
         tick_rate_hz: args.tick_rate,
         world_bodies: args.world_bodies,
         ws: crate::ws::WsOptions {
@@ -95,10 +164,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         let app = crate::Application::build(config).await?;
         app.run_until_stopped(crate::app::shutdown_signal()).await
     })

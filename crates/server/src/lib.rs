@@ -1,9 +1,12 @@
 //! The `cosmic` server as a library: everything `main.rs` starts lives here so tests can start it too.
 
+pub mod api;
 pub mod app;
 pub mod bench;
+pub mod cache;
 pub mod cli;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod worlds;
 pub mod ws;

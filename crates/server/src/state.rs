@@ -1,18 +1,17 @@
 //! The application's shared state: small, cloneable handles only (never a lock around a world).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use dashmap::DashMap;
-use rand::Rng;
 use sim::PlayerId;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
-use crate::worlds::WorldRegistry;
+use crate::api::AuthConfig;
+use crate::cache::Cache;
+use crate::store::{NewUser, Store, StoreError};
+use crate::worlds::{WorldOptions, WorldRegistry};
 use crate::ws::{Proto, WsOptions};
-
-/// First id given to guest players (accounts come from storage and stay below it).
-const FIRST_GUEST_ID: u64 = 1 << 40;
 
 /// One open WebSocket connection, as the registry lists it.
 #[derive(Clone, Debug)]
@@ -32,9 +31,29 @@ pub struct AppState {
     /// Open connections by id.
     pub conns: Arc<DashMap<u64, ConnInfo>>,
     pub next_conn: Arc<AtomicU64>,
-    /// Session tokens of guest players, for resume after reconnect.
-    sessions: Arc<DashMap<String, PlayerId>>,
-    next_guest: Arc<AtomicU64>,
+    pub store: Store,
+    pub cache: Cache,
+    pub auth: Arc<AuthConfig>,
+    /// Bounds how many password hashes run at once (they run off the async runtime).
+    pub hash_permits: Arc<Semaphore>,
+    /// Whether `/swagger-ui/` is served.
+    pub swagger_ui: bool,
+    /// For worlds created while running: the balance and actor options they start with.
+    pub balance: Arc<sim::Balance>,
+    pub world_options: WorldOptions,
+    /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
+    pub world_tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<sim::WorldState>>>>,
+}
+
+/// The parts of [`AppState`] that come from configuration and storage.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub balance: Arc<sim::Balance>,
+    pub world_options: WorldOptions,
+    pub store: Store,
+    pub cache: Cache,
+    pub auth: AuthConfig,
+    pub swagger_ui: bool,
 }
 
 impl AppState {
@@ -43,6 +62,7 @@ impl AppState {
         default_world: u64,
         ws: WsOptions,
         shutdown: watch::Receiver<bool>,
+        services: Services,
     ) -> Self {
         Self {
             worlds,
@@ -51,26 +71,34 @@ impl AppState {
             shutdown,
             conns: Arc::default(),
             next_conn: Arc::new(AtomicU64::new(1)),
-            sessions: Arc::default(),
-            next_guest: Arc::new(AtomicU64::new(FIRST_GUEST_ID)),
+            store: services.store,
+            cache: services.cache,
+            hash_permits: Arc::new(Semaphore::new(services.auth.hash_concurrency.max(1))),
+            auth: Arc::new(services.auth),
+            swagger_ui: services.swagger_ui,
+            balance: services.balance,
+            world_options: services.world_options,
+            world_tasks: Arc::default(),
         }
     }
 
-    /// A new guest player and its session token.
-    pub fn new_guest(&self) -> (PlayerId, String) {
-        let player = PlayerId(self.next_guest.fetch_add(1, Ordering::Relaxed));
-        let token: String = {
-            let mut rng = rand::rng();
-            (0..32)
-                .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
-                .collect()
-        };
-        self.sessions.insert(token.clone(), player);
-        (player, token)
+    /// A new guest account (for a v0 connection that brings no token).
+    pub async fn new_guest(&self) -> Result<PlayerId, StoreError> {
+        let user = self
+            .store
+            .create_user(&NewUser {
+                is_guest: true,
+                ..Default::default()
+            })
+            .await?;
+        Ok(PlayerId(user.id as u64))
     }
 
+    /// The player an access token belongs to, if the token is valid and unexpired.
     pub fn player_for_token(&self, token: &str) -> Option<PlayerId> {
-        self.sessions.get(token).map(|p| *p)
+        crate::api::auth::verify_access(&self.auth, token)
+            .ok()
+            .map(|c| PlayerId(c.sub as u64))
     }
 
     pub fn set_player(&self, conn: u64, player: PlayerId) {

@@ -276,3 +276,62 @@ async fn resume_after_reconnect_gets_a_delta() {
     assert!(matches!(c.next_frame().await, Frame::Snapshot { .. }));
     app.stop().await;
 }
+
+/// Without a token a v1 connection watches a public world: it gets frames, and its commands are refused
+/// with `read_only` while the connection stays open.
+#[tokio::test]
+async fn without_a_token_a_client_only_watches() {
+    let app = spawn_app(|_| {}).await;
+    let (mut c, welcome) = V1Client::join_as(&app, SUBPROTOCOL_BIN, hello(1)).await;
+    let ServerMessage::Welcome { player, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(player, 0, "a watcher is nobody");
+    c.next_frame().await;
+    send_json(
+        &mut c.ws,
+        &ClientMessage::RemoveBody {
+            request_id: 7,
+            body: 1,
+        },
+    )
+    .await;
+    let code = c
+        .until(|m, _| match m {
+            ServerMessage::Error {
+                request_id: Some(7),
+                code,
+                ..
+            } => Some(*code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(code, protocol::v1::ErrorCode::ReadOnly);
+    c.next_frame().await;
+    app.stop().await;
+}
+
+/// A bad token is refused at hello with `unauthorized` and close code 1008.
+#[tokio::test]
+async fn a_forged_token_is_refused() {
+    let app = spawn_app(|_| {}).await;
+    let mut msg = hello(1);
+    if let ClientMessage::Hello { token, .. } = &mut msg {
+        *token = Some("not.a.jwt".into());
+    }
+    let mut ws = connect(&app, Some(SUBPROTOCOL_BIN), "").await;
+    send_json(&mut ws, &msg).await;
+    let m = parse_v1(next_data(&mut ws).await.unwrap());
+    assert!(
+        matches!(
+            m,
+            ServerMessage::Error {
+                code: protocol::v1::ErrorCode::Unauthorized,
+                ..
+            }
+        ),
+        "{m:?}"
+    );
+    assert_eq!(close_code(&mut ws).await, Some(1008));
+    app.stop().await;
+}

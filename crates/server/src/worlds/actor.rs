@@ -3,6 +3,10 @@
 //!
 //! Nothing else touches the world. The actor never waits on a connection: replies go into each
 //! connection's bounded queue with `try_send`, and a connection whose queue is full is told to close.
+//!
+//! Durability (write-ahead): a tick's commands are written to the journal in one transaction *before*
+//! they are applied and answered, so an acknowledged command survives any crash; snapshots and players'
+//! figures are written in the background on a schedule and once more when the world stops.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -12,12 +16,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
-use tracing::{debug, info};
+use tracing::{debug, error, info, warn};
 
 use super::frames::{TickFrame, TickInput};
 use super::publisher::Publisher;
 use super::{ReplyTag, ToWorld, WorldHandle, WorldStats, mapping};
+use crate::store::{PlayerStatsRow, Store};
 use crate::ws::link::ConnLink;
+
+/// How often a world writes a snapshot of itself.
+pub const DEFAULT_SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
+/// How often players' figures (for leaderboards) are written.
+pub const DEFAULT_STATS_EVERY: Duration = Duration::from_secs(5);
+/// Journal writes are tried this many times before the tick's commands are refused.
+const JOURNAL_ATTEMPTS: u32 = 3;
 
 /// How a world actor runs.
 #[derive(Clone, Debug)]
@@ -28,6 +40,10 @@ pub struct WorldOptions {
     pub history_ticks: usize,
     /// Commands applied per tick at most; the rest wait for the next tick.
     pub max_commands_per_tick: usize,
+    /// Where commands, snapshots and players' figures go (none: nothing is persisted).
+    pub store: Option<Store>,
+    pub snapshot_every: Duration,
+    pub stats_every: Duration,
 }
 
 impl Default for WorldOptions {
@@ -38,6 +54,9 @@ impl Default for WorldOptions {
             hibernate_after: super::DEFAULT_HIBERNATE_AFTER,
             history_ticks: super::DEFAULT_HISTORY_TICKS,
             max_commands_per_tick: 2048,
+            store: None,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            stats_every: DEFAULT_STATS_EVERY,
         }
     }
 }
@@ -54,6 +73,12 @@ struct Actor {
     left_at: HashMap<sim::PlayerId, Instant>,
     /// The message that woke a hibernating world, applied at the next tick.
     woken_by: Option<ToWorld>,
+    /// Presence changes whose journal write failed: retried with the next tick.
+    carried: Vec<sim::Command>,
+    last_snapshot: Instant,
+    last_stats: Instant,
+    /// Players' figures as last written, to write only what changed.
+    written_stats: HashMap<sim::PlayerId, PlayerStatsRow>,
 }
 
 /// Starts a world's actor. The task ends when `shutdown` turns true and returns the final state (to be
@@ -66,7 +91,6 @@ pub fn spawn_world(
     let (tx, rx) = mpsc::channel(options.command_queue);
     let stats = Arc::new(WorldStats::default());
     let mut actor = Actor {
-        world,
         rx,
         frames: watch::Sender::new(Arc::new(TickFrame::build(
             TickInput {
@@ -85,6 +109,20 @@ pub fn spawn_world(
         presence: HashMap::new(),
         left_at: HashMap::new(),
         woken_by: None,
+        // Nobody is connected to a world that is just starting: players the state still shows online
+        // (the server stopped under them) leave first, through the journal like any other change.
+        carried: world
+            .players()
+            .filter(|p| p.online)
+            .map(|p| sim::Command {
+                player: p.id,
+                kind: sim::CommandKind::Leave,
+            })
+            .collect(),
+        last_snapshot: Instant::now(),
+        last_stats: Instant::now(),
+        written_stats: HashMap::new(),
+        world,
         options,
     };
     actor.publish(Vec::new());
@@ -93,9 +131,11 @@ pub fn spawn_world(
         tx,
         frames: actor.frames.subscribe(),
         stats,
+        public: Arc::new(std::sync::atomic::AtomicBool::new(true)),
     };
     let task = tokio::spawn(async move {
         actor.run(&mut shutdown).await;
+        actor.persist().await;
         actor.world.snapshot()
     });
     (handle, task)
@@ -120,7 +160,8 @@ impl Actor {
                 _ = shutdown.changed() => break,
                 scheduled = interval.tick() => {
                     let lag = scheduled.elapsed();
-                    self.tick(period, lag);
+                    self.tick(period, lag).await;
+                    self.background_writes();
                 }
             }
             if !self.presence.is_empty() {
@@ -155,10 +196,10 @@ impl Actor {
         self.woken_by = Some(msg);
     }
 
-    fn tick(&mut self, period: Duration, lag: Duration) {
+    async fn tick(&mut self, period: Duration, lag: Duration) {
         let start = Instant::now();
-        let mut commands = Vec::new();
-        let mut tags = Vec::new();
+        let mut commands = std::mem::take(&mut self.carried);
+        let mut tags = vec![None; commands.len()];
         if let Some(msg) = self.woken_by.take() {
             self.accept(msg, &mut commands, &mut tags);
         }
@@ -168,6 +209,7 @@ impl Actor {
                 Err(_) => break,
             }
         }
+        let (commands, tags) = self.journal(commands, tags).await;
         self.step(commands, tags);
         let took = start.elapsed();
         self.stats
@@ -226,6 +268,110 @@ impl Actor {
         tags.push(tag);
     }
 
+    /// Writes the commands the next tick will apply; if that fails, players' commands are refused and
+    /// presence changes wait for the next tick, so the journal always holds exactly what was applied.
+    async fn journal(
+        &mut self,
+        commands: Vec<sim::Command>,
+        tags: Vec<Option<(ReplyTag, ConnLink)>>,
+    ) -> (Vec<sim::Command>, Vec<Option<(ReplyTag, ConnLink)>>) {
+        let Some(store) = &self.options.store else {
+            return (commands, tags);
+        };
+        if commands.is_empty() {
+            return (commands, tags);
+        }
+        let tick = self.world.tick().0 + 1;
+        let mut delay = Duration::from_millis(5);
+        for attempt in 1..=JOURNAL_ATTEMPTS {
+            match store.append_commands(self.options.id as i64, tick, &commands).await {
+                Ok(()) => return (commands, tags),
+                Err(e) if attempt < JOURNAL_ATTEMPTS => {
+                    warn!(world = self.options.id, tick, attempt, error = %e, "Journal write failed; retrying.");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                }
+                Err(e) => {
+                    error!(world = self.options.id, tick, error = %e, "Journal write failed; commands refused.")
+                }
+            }
+        }
+        for (command, tag) in commands.into_iter().zip(tags) {
+            match tag {
+                Some((tag, link)) => link.fail(tag, "the world could not save this command: try again"),
+                None => self.carried.push(command),
+            }
+        }
+        (Vec::new(), Vec::new())
+    }
+
+    /// Starts the scheduled snapshot and statistics writes (they run beside the tick loop).
+    fn background_writes(&mut self) {
+        let Some(store) = self.options.store.clone() else {
+            return;
+        };
+        if self.last_stats.elapsed() >= self.options.stats_every {
+            self.last_stats = Instant::now();
+            let rows = self.changed_stats();
+            if !rows.is_empty() {
+                let id = self.options.id;
+                tokio::spawn(async move {
+                    if let Err(e) = store.save_player_stats(&rows).await {
+                        warn!(world = id, error = %e, "Cannot write players' figures.");
+                    }
+                });
+            }
+        }
+        if self.last_snapshot.elapsed() >= self.options.snapshot_every {
+            self.last_snapshot = Instant::now();
+            let state = self.world.snapshot();
+            let id = self.options.id;
+            let store = self.options.store.clone();
+            tokio::spawn(async move {
+                if let Some(store) = store {
+                    save_snapshot(&store, id, &state).await;
+                }
+            });
+        }
+    }
+
+    /// Writes the final snapshot and figures (the world has stopped ticking).
+    async fn persist(&mut self) {
+        let Some(store) = self.options.store.clone() else {
+            return;
+        };
+        let rows = self.changed_stats();
+        if let Err(e) = store.save_player_stats(&rows).await {
+            warn!(world = self.options.id, error = %e, "Cannot write players' figures.");
+        }
+        save_snapshot(&store, self.options.id, &self.world.snapshot()).await;
+    }
+
+    /// Players' figures that differ from what was last written.
+    fn changed_stats(&mut self) -> Vec<PlayerStatsRow> {
+        let world = self.options.id as i64;
+        let now = crate::store::now_ms();
+        let mut rows = Vec::new();
+        for p in self.world.players() {
+            let row = PlayerStatsRow {
+                world_id: world,
+                user_id: p.id.0 as i64,
+                total_dust: p.stats.produced.cosmic_dust,
+                stars_created: p.stats.stars_created as i64,
+                bodies_created: p.stats.bodies_created as i64,
+                highest_life_stage: p.stats.highest_life_stage as i32,
+                resources: serde_json::to_string(&p.resources).unwrap_or_default(),
+                research: serde_json::to_string(&p.research).unwrap_or_default(),
+                updated_at: 0,
+            };
+            if self.written_stats.get(&p.id) != Some(&row) {
+                self.written_stats.insert(p.id, row.clone());
+                rows.push(PlayerStatsRow { updated_at: now, ..row });
+            }
+        }
+        rows
+    }
+
     fn step(&mut self, commands: Vec<sim::Command>, tags: Vec<Option<(ReplyTag, ConnLink)>>) {
         let report = self.world.step(&commands);
         for (tag, outcome) in tags.into_iter().zip(report.outcomes) {
@@ -255,5 +401,19 @@ impl Actor {
             }
         }
         self.frames.send_replace(Arc::new(frame));
+    }
+}
+
+async fn save_snapshot(store: &Store, world: u64, state: &sim::WorldState) {
+    let started = Instant::now();
+    match store.save_snapshot(world as i64, state).await {
+        Ok(bytes) => info!(
+            world,
+            tick = state.tick.0,
+            bytes,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "Snapshot saved."
+        ),
+        Err(e) => error!(world, tick = state.tick.0, error = %e, "Snapshot failed."),
     }
 }

@@ -3,6 +3,7 @@
 
 mod actor;
 pub mod frames;
+pub mod loader;
 pub mod mapping;
 pub mod publisher;
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use dashmap::DashMap;
 use tokio::sync::{mpsc, watch};
 
-pub use actor::{WorldOptions, spawn_world};
+pub use actor::{DEFAULT_SNAPSHOT_EVERY, DEFAULT_STATS_EVERY, WorldOptions, spawn_world};
 pub use frames::TickFrame;
 
 use crate::ws::link::ConnLink;
@@ -59,6 +60,14 @@ pub struct WorldHandle {
     pub tx: mpsc::Sender<ToWorld>,
     pub frames: watch::Receiver<Arc<TickFrame>>,
     pub stats: Arc<WorldStats>,
+    /// Whether anyone may watch without signing in (changed by the world's settings).
+    pub public: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl WorldHandle {
+    pub fn is_public(&self) -> bool {
+        self.public.load(Ordering::Relaxed)
+    }
 }
 
 /// Counters a world keeps for metrics and benchmarks.

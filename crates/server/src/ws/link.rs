@@ -110,6 +110,22 @@ impl ConnLink {
             outcome: Box::new(outcome),
         });
     }
+
+    /// Tells the connection its command was not applied for a server-side reason (e.g. storage).
+    pub fn fail(&self, tag: ReplyTag, message: &str) {
+        self.send(match tag {
+            ReplyTag::V1(request_id) => Outbound::Control(Box::new(ServerMessage::Error {
+                request_id: Some(request_id),
+                code: protocol::v1::ErrorCode::Internal,
+                message: message.to_string(),
+            })),
+            ReplyTag::V0Create | ReplyTag::V0Remove(_) => {
+                Outbound::V0(Box::new(v0::ServerMessage::Error {
+                    message: message.to_string(),
+                }))
+            }
+        });
+    }
 }
 
 #[cfg(test)]

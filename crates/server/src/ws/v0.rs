@@ -24,7 +24,14 @@ pub async fn serve(
                 return (None, bye(1008, "unauthorized", "unauthorized"));
             }
         },
-        None => state.new_guest().0,
+        None => match state.new_guest().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot create a guest account.");
+                link.send(error("cannot create a guest account: try again"));
+                return (None, bye(1011, "storage unavailable", "internal"));
+            }
+        },
     };
     let Some(world) = state.worlds.get(state.default_world) else {
         return (None, bye(1011, "no default world", "internal"));

@@ -68,9 +68,10 @@ pub async fn serve(
             ),
         );
     }
+    // With a token the connection plays as its account; without one it may only watch a public world.
     let (player, token) = match token.or(query_token) {
         Some(t) => match state.player_for_token(&t) {
-            Some(p) => (p, t),
+            Some(p) => (Some(p), t),
             None => {
                 return (
                     None,
@@ -84,7 +85,7 @@ pub async fn serve(
                 );
             }
         },
-        None => state.new_guest(),
+        None => (None, String::new()),
     };
     let world_id = world.unwrap_or(state.default_world);
     let Some(world) = state.worlds.get(world_id) else {
@@ -99,10 +100,24 @@ pub async fn serve(
             ),
         );
     };
-    if world.tx.send(ToWorld::Enter { player }).await.is_err() {
-        return (None, bye(1011, "world unavailable", "internal"));
+    if player.is_none() && !world.is_public() {
+        return (
+            None,
+            refuse(
+                link,
+                Some(request_id),
+                ErrorCode::Unauthorized,
+                "sign in to watch a private world",
+                1008,
+            ),
+        );
     }
-    state.set_player(conn, player);
+    if let Some(player) = player {
+        if world.tx.send(ToWorld::Enter { player }).await.is_err() {
+            return (None, bye(1011, "world unavailable", "internal"));
+        }
+        state.set_player(conn, player);
+    }
     let codecs = codecs.map_or(u8::MAX, |list| {
         list.iter().fold(Codec::None.bit(), |m, c| m | c.bit())
     });
@@ -111,7 +126,7 @@ pub async fn serve(
     link.send(Outbound::Control(Box::new(ServerMessage::Welcome {
         request_id,
         protocol_hash: ours,
-        player: player.0,
+        player: player.map_or(0, |p| p.0),
         world: world.id,
         tick: frame.tick,
         tick_rate_hz: frame.tick_rate_hz,
@@ -120,11 +135,11 @@ pub async fn serve(
     })));
     link.send(Outbound::Subscribe {
         frames: world.frames.clone(),
-        player: player.0,
+        player: player.map_or(0, |p| p.0),
         base: resume_tick.filter(|_| resumed),
         codecs,
     });
-    let joined = Some((world.clone(), player));
+    let joined = player.map(|p| (world.clone(), p));
     loop {
         let text = match reader.next(link).await {
             Ok(Incoming::Text(t)) => t,
@@ -213,6 +228,14 @@ pub async fn serve(
                 };
                 (request_id, CommandKind::BuyResearch { research })
             }
+        };
+        let Some(player) = player else {
+            link.send(error(
+                Some(request_id),
+                ErrorCode::ReadOnly,
+                "watching only: connect with a token to play",
+            ));
+            continue;
         };
         let command = ToWorld::Command {
             player,

@@ -18,6 +18,8 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub struct TestApp {
     pub port: u16,
     pub state: server::state::AppState,
+    /// The data directory (removed when the app is dropped).
+    pub dir: std::sync::Arc<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -25,6 +27,11 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self) -> String {
         format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn http(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     /// Stops the server gracefully and waits for it.
@@ -36,11 +43,75 @@ impl TestApp {
     }
 }
 
-/// A small, fast world for tests; `tweak` adjusts the configuration.
+/// The databases a test runs against: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        all.push(Backend::Postgres);
+    }
+    all
+}
+
+/// A fresh, empty database on `backend` (PostgreSQL: a new database on the `TEST_DATABASE_URL` server).
+pub async fn fresh_database(backend: Backend) -> Option<String> {
+    use sqlx::Connection;
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let name = format!("cosmic_test_{}", uuid_like());
+            let mut conn = sqlx::PgConnection::connect(&base).await.expect("TEST_DATABASE_URL reachable");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let (root, _) = base.rsplit_once('/').expect("URL with a database name");
+            Some(format!("{root}/{name}"))
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..16).map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap()).collect()
+}
+
+/// A small, fast world for tests on a fresh SQLite database; `tweak` adjusts the configuration.
 pub async fn spawn_app(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(Backend::Sqlite, tweak).await
+}
+
+/// A small, fast world on a fresh database of `backend`.
+pub async fn spawn_app_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let database_url = fresh_database(backend).await;
+    // The production pair: PostgreSQL with the Redis cache (keys under a namespace of this test's own).
+    let redis_url = match backend {
+        Backend::Postgres => std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()),
+        Backend::Sqlite => None,
+    };
+    spawn_app_in(dir, |c| {
+        c.database_url = database_url;
+        c.redis_url = redis_url;
+        c.cache.namespace = format!("cosmic-test-{}", uuid_like());
+        tweak(c);
+    })
+    .await
+}
+
+/// Starts the app on an existing data directory (to restart a server on the same data).
+pub async fn spawn_app_in(dir: std::sync::Arc<tempfile::TempDir>, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         world_bodies: 60,
+        data_dir: dir.path().to_path_buf(),
         ..Config::default()
     };
     tweak(&mut config);
@@ -54,6 +125,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         port,
         state,
+        dir,
         stop: Some(stop),
         task,
     }
@@ -155,6 +227,20 @@ impl V1Client {
         subprotocol: &str,
         hello_msg: ClientMessage,
     ) -> (V1Client, ServerMessage) {
+        // Players bring a token; a hello without one gets a new guest's.
+        let mut hello_msg = hello_msg;
+        if let ClientMessage::Hello { token: t @ None, .. } = &mut hello_msg {
+            *t = Some(guest_token(app).await);
+        }
+        Self::join_as(app, subprotocol, hello_msg).await
+    }
+
+    /// Joins with exactly this hello (no token: watch only).
+    pub async fn join_as(
+        app: &TestApp,
+        subprotocol: &str,
+        hello_msg: ClientMessage,
+    ) -> (V1Client, ServerMessage) {
         let mut ws = connect(app, Some(subprotocol), "").await;
         send_json(&mut ws, &hello_msg).await;
         let welcome = parse_v1(next_data(&mut ws).await.unwrap());
@@ -198,4 +284,18 @@ impl V1Client {
         })
         .await
     }
+}
+
+/// An access token of a new guest account (as `POST /api/auth/guest` would give).
+pub async fn guest_token(app: &TestApp) -> String {
+    let user = app
+        .state
+        .store
+        .create_user(&server::store::NewUser {
+            is_guest: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    server::api::auth::issue_access(&app.state.auth, user.id, true).unwrap()
 }
