@@ -24,9 +24,10 @@ rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 health() { curl -fsS "http://127.0.0.1:${port}/health"; }
 
 start_server() {
-  RUST_LOG=warn "$server" serve --listen "127.0.0.1:${port}" "$@" >&2 &
+  data_dir=$(mktemp -d)
+  RUST_LOG=warn "$server" serve --listen "127.0.0.1:${port}" --data-dir "$data_dir" "$@" >&2 &
   pid=$!
-  trap 'kill $pid 2>/dev/null || true' EXIT
+  trap 'kill $pid 2>/dev/null || true; rm -rf "$data_dir"' EXIT
   for _ in $(seq 1 100); do health >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "server did not start" >&2
   exit 1
@@ -39,9 +40,12 @@ case "$mode" in
     start_server
     before=$(health)
     cpu0=$(cpu_seconds "$pid")
+    # Every client plays as one guest (v1 without a token only watches).
+    token=$(curl -fsS -X POST "http://127.0.0.1:${port}/api/auth/guest" |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
     # 20 s ramp + 5 s settling are excluded (--warmup): SECONDS are measured with every client connected.
     summary=$("$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --duration $((seconds + 25)) \
-      --ramp 20 --warmup 25 --rate 0.2 --create-ratio 0.005 --source-ips 50 --json | tail -n 1)
+      --ramp 20 --warmup 25 --rate 0.2 --create-ratio 0.005 --source-ips 50 --token "$token" --json | tail -n 1)
     cpu1=$(cpu_seconds "$pid")
     after=$(health)
     rss=$(rss_kib "$pid")

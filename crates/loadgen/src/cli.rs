@@ -67,6 +67,10 @@ pub struct Args {
     /// World id to join (v1 hello); default: the server's default world.
     #[arg(long)]
     pub world: Option<u64>,
+    /// v1 access token every client plays with (e.g. from `POST /api/auth/guest`); without one v1 clients
+    /// only watch, and their creates are refused with `read_only`.
+    #[arg(long, env = "COSMIC_LOADGEN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Spread clients over this many loopback source addresses 127.0.0.(1 + i % K); 0 = let the kernel
     /// choose. Only applies when the server address is IPv4 loopback.
     #[arg(long = "source-ips", default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=254))]

@@ -28,7 +28,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Summary> {
     let shared = Arc::new(Shared {
         target,
         stats: Stats::new(warmup.is_zero()),
-        hello: wire::hello(args.world, args.offered_codecs()),
+        hello: wire::hello(args.world, args.offered_codecs(), args.token.clone()),
         rate: args.rate,
         create_ratio: args.create_ratio,
         idle: args.idle,

@@ -233,12 +233,12 @@ fn head_event<'a>(h: &Head<'a>) -> Event<'a> {
     }
 }
 
-/// The v1 `hello`, the same for every client.
-pub fn hello(world: Option<u64>, codecs: Vec<protocol::Codec>) -> String {
+/// The v1 `hello`, the same for every client (without a token the clients only watch).
+pub fn hello(world: Option<u64>, codecs: Vec<protocol::Codec>, token: Option<String>) -> String {
     to_json(&ClientMessage::Hello {
         request_id: 1,
         protocol_hash: protocol::v1::protocol_hash_hex(),
-        token: None,
+        token,
         world,
         resume_tick: None,
         codecs: Some(codecs),
