@@ -13,6 +13,7 @@ fn every_subcommand_has_help() {
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["bench", "--help"],
+        vec!["migrate", "--help"],
     ] {
         let out = cosmic().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
@@ -51,4 +52,37 @@ fn an_out_of_range_tick_rate_is_refused() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("tick-rate"));
+}
+
+/// `cosmic migrate` creates the embedded database and can run again (idempotent).
+#[test]
+fn migrate_creates_the_database_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let out = cosmic()
+            .args(["migrate", "--data-dir"])
+            .arg(dir.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+    }
+    assert!(dir.path().join("cosmic.db").exists());
+}
+
+/// The production profile refuses the development JWT secret, naming the setting.
+#[test]
+fn production_refuses_the_default_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cosmic()
+        .args(["serve", "--production", "--no-swagger-ui", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("COSMIC_AUTH__JWT_SECRET")
+        .env_remove("COSMIC_AUTH__JWT_SECRET_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("auth.jwt_secret"), "{err}");
 }
