@@ -123,7 +123,7 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
                             use futures_util::StreamExt;
                             match c.ws.next().await {
                                 Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return None,
-                                Some(Ok(msg)) if matches!(msg, tokio_tungstenite::tungstenite::Message::Ping(_)) => continue,
+                                Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => continue,
                                 Some(Ok(msg)) => match parse_v1(msg) {
                                     ServerMessage::Reply { request_id, result: ReplyBody::BodyCreated { .. } } if request_id == 10 + i => return Some(true),
                                     ServerMessage::Error { request_id: Some(r), .. } if r == 10 + i => return Some(false),
