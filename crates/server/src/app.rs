@@ -129,7 +129,14 @@ impl Application {
             seed: config.world_seed,
             max_players: 10_000,
         };
-        let started = start_all(&store, &config.balance, &default, &config.world, shutdown.clone()).await?;
+        let started = start_all(
+            &store,
+            &config.balance,
+            &default,
+            &config.world,
+            shutdown.clone(),
+        )
+        .await?;
         let services = Services {
             balance: std::sync::Arc::new(config.balance.clone()),
             world_options: config.world.clone(),
@@ -181,7 +188,11 @@ impl Application {
             .context("server failed")?;
         let mut worlds = self.worlds;
         worlds.extend(std::mem::take(
-            &mut *self.state.world_tasks.lock().unwrap_or_else(|e| e.into_inner()),
+            &mut *self
+                .state
+                .world_tasks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
         ));
         for world in worlds {
             if let Ok(state) = world.await {
@@ -203,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/health", get(health))
         .nest("/api", crate::api::router())
+        .merge(crate::api::docs::router(state.swagger_ui))
         .with_state(state)
 }
 

@@ -65,7 +65,11 @@ fn migrate_creates_the_database_and_is_idempotent() {
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
     }
     assert!(dir.path().join("cosmic.db").exists());
@@ -76,7 +80,14 @@ fn migrate_creates_the_database_and_is_idempotent() {
 fn production_refuses_the_default_secret() {
     let dir = tempfile::tempdir().unwrap();
     let out = cosmic()
-        .args(["serve", "--production", "--no-swagger-ui", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--production",
+            "--no-swagger-ui",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .env_remove("COSMIC_AUTH__JWT_SECRET")
         .env_remove("COSMIC_AUTH__JWT_SECRET_FILE")

@@ -63,7 +63,12 @@ async fn a_world_survives_a_restart() {
         let (mut c, _) = V1Client::join(&app, protocol::v1::SUBPROTOCOL_BIN, msg).await;
         assert_eq!(c.player, player);
         c.next_frame().await;
-        let found = c.view.bodies.iter().find(|b| b.id == body).expect("the body is back");
+        let found = c
+            .view
+            .bodies
+            .iter()
+            .find(|b| b.id == body)
+            .expect("the body is back");
         assert_eq!(found.owner, player, "{backend:?}");
         app.stop().await;
     }
@@ -76,21 +81,31 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
     for backend in backends() {
         let dir = tempfile::tempdir().unwrap();
         let url = fresh_database(backend).await;
-        let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10)).await.unwrap();
+        let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10))
+            .await
+            .unwrap();
         let auth = server::api::AuthConfig::default();
         let mut tokens = Vec::new();
         for _ in 0..6 {
             let user = store
-                .create_user(&server::store::NewUser { is_guest: true, ..Default::default() })
+                .create_user(&server::store::NewUser {
+                    is_guest: true,
+                    ..Default::default()
+                })
                 .await
                 .unwrap();
-            tokens.push((user.id, server::api::auth::issue_access(&auth, user.id, true).unwrap()));
+            tokens.push((
+                user.id,
+                server::api::auth::issue_access(&auth, user.id, true).unwrap(),
+            ));
         }
         store.close().await;
 
         // Rich players, so that they keep creating until the kill.
-        let balance_text = include_str!("../../sim/data/balance.toml")
-            .replace("starting_resources = { cosmic_dust = 1000.0 }", "starting_resources = { cosmic_dust = 1.0e9 }");
+        let balance_text = include_str!("../../sim/data/balance.toml").replace(
+            "starting_resources = { cosmic_dust = 1000.0 }",
+            "starting_resources = { cosmic_dust = 1.0e9 }",
+        );
         let balance_file = dir.path().join("balance.toml");
         std::fs::write(&balance_file, &balance_text).unwrap();
         let balance = sim::Balance::from_toml(&balance_text).unwrap();
@@ -102,10 +117,25 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
             let acked = acked.clone();
             clients.push(tokio::spawn(async move {
                 let url = format!("ws://127.0.0.1:{port}/ws");
-                let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
-                req.headers_mut().insert("Sec-WebSocket-Protocol", protocol::v1::SUBPROTOCOL_BIN.parse().unwrap());
-                let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else { return };
-                let mut c = V1Client { ws, view: Default::default(), player: 0, token: token.clone(), frames: 0 };
+                let mut req =
+                    tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                        url,
+                    )
+                    .unwrap();
+                req.headers_mut().insert(
+                    "Sec-WebSocket-Protocol",
+                    protocol::v1::SUBPROTOCOL_BIN.parse().unwrap(),
+                );
+                let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
+                    return;
+                };
+                let mut c = V1Client {
+                    ws,
+                    view: Default::default(),
+                    player: 0,
+                    token: token.clone(),
+                    frames: 0,
+                };
                 let mut msg = hello(1);
                 if let ClientMessage::Hello { token: t, .. } = &mut msg {
                     *t = Some(token);
@@ -114,7 +144,11 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
                 for i in 0..400u32 {
                     use futures_util::SinkExt;
                     let m = serde_json::to_string(&create(10 + i, i + user as u32 * 100)).unwrap();
-                    if c.ws.send(tokio_tungstenite::tungstenite::Message::Text(m.into())).await.is_err() {
+                    if c.ws
+                        .send(tokio_tungstenite::tungstenite::Message::Text(m.into()))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                     // Only a reply counts as an acknowledgement; a dropped connection ends the client.
@@ -122,11 +156,21 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
                         loop {
                             use futures_util::StreamExt;
                             match c.ws.next().await {
-                                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return None,
-                                Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => continue,
+                                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
+                                | None
+                                | Some(Err(_)) => return None,
+                                Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => {
+                                    continue;
+                                }
                                 Some(Ok(msg)) => match parse_v1(msg) {
-                                    ServerMessage::Reply { request_id, result: ReplyBody::BodyCreated { .. } } if request_id == 10 + i => return Some(true),
-                                    ServerMessage::Error { request_id: Some(r), .. } if r == 10 + i => return Some(false),
+                                    ServerMessage::Reply {
+                                        request_id,
+                                        result: ReplyBody::BodyCreated { .. },
+                                    } if request_id == 10 + i => return Some(true),
+                                    ServerMessage::Error {
+                                        request_id: Some(r),
+                                        ..
+                                    } if r == 10 + i => return Some(false),
                                     _ => continue,
                                 },
                             }
@@ -143,7 +187,12 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
             }));
         }
         // Kill at a moment that depends on the clock, while commands are in flight.
-        let wait = 800 + (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_millis() % 900);
+        let wait = 800
+            + (std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_millis()
+                % 900);
         tokio::time::sleep(Duration::from_millis(u64::from(wait))).await;
         child.0.kill().await.unwrap(); // SIGKILL
         let _ = child.0.wait().await;
@@ -152,14 +201,23 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
         }
         let acked = acked.lock().unwrap().clone();
         let total: u64 = acked.values().sum();
-        assert!(total > 0, "some commands were acknowledged before the kill ({backend:?})");
+        assert!(
+            total > 0,
+            "some commands were acknowledged before the kill ({backend:?})"
+        );
 
         // Restore from the journal exactly as a restart does, and compare.
-        let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10)).await.unwrap();
+        let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10))
+            .await
+            .unwrap();
         let row = store.world(1).await.unwrap();
-        let world = server::worlds::loader::restore(&store, &balance, &row).await.unwrap();
+        let world = server::worlds::loader::restore(&store, &balance, &row)
+            .await
+            .unwrap();
         for (user, count) in &acked {
-            let player = world.player(sim::PlayerId(*user as u64)).expect("the player is in the world");
+            let player = world
+                .player(sim::PlayerId(*user as u64))
+                .expect("the player is in the world");
             assert!(
                 player.stats.bodies_created >= *count,
                 "{backend:?}: player {user} had {count} creations acknowledged, the restored world has {}",
@@ -187,16 +245,23 @@ async fn start_server(
         l.local_addr().unwrap().port()
     };
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cosmic"));
-    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--world-bodies", "60", "--data-dir"])
-        .arg(dir)
-        .arg("--balance")
-        .arg(balance)
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+    cmd.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--world-bodies",
+        "60",
+        "--data-dir",
+    ])
+    .arg(dir)
+    .arg("--balance")
+    .arg(balance)
+    .env_remove("DATABASE_URL")
+    .env_remove("REDIS_URL")
+    .env("RUST_LOG", "warn")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .kill_on_drop(true);
     if let Some(u) = url {
         cmd.args(["--database-url", u]);
     }

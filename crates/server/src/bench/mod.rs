@@ -4,6 +4,7 @@
 //! of stdout with the keys its issue names plus `machine`. Benchmarks are not tests: nothing here asserts
 //! a timing.
 
+pub mod api;
 pub mod codec;
 pub mod gravity;
 pub mod machine;
@@ -18,6 +19,8 @@ pub enum Suite {
     Gravity,
     /// Bytes per tick of the wire protocols and the compression codecs.
     Codec,
+    /// Database load and latency of the REST API's reads without and with the cache.
+    Api,
 }
 
 /// Runs one suite and prints its figures.
@@ -31,6 +34,7 @@ pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
             figures
         }
         Suite::Codec => codec::run(quick)?,
+        Suite::Api => api::run(quick)?,
     };
     if let serde_json::Value::Object(map) = &mut figures {
         map.insert(

@@ -17,12 +17,20 @@ pub struct Snapshot {
 pub const SNAPSHOTS_KEPT: i64 = 3;
 
 fn checksum(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Store {
     /// Writes the commands one tick applied, in order, in one transaction.
-    pub async fn append_commands(&self, world_id: i64, tick: u64, commands: &[sim::Command]) -> Result<()> {
+    pub async fn append_commands(
+        &self,
+        world_id: i64,
+        tick: u64,
+        commands: &[sim::Command],
+    ) -> Result<()> {
         if commands.is_empty() {
             return Ok(());
         }
@@ -48,7 +56,11 @@ impl Store {
     }
 
     /// The commands after `after_tick`, grouped by tick, in order.
-    pub async fn commands_after(&self, world_id: i64, after_tick: u64) -> Result<Vec<(u64, Vec<sim::Command>)>> {
+    pub async fn commands_after(
+        &self,
+        world_id: i64,
+        after_tick: u64,
+    ) -> Result<Vec<(u64, Vec<sim::Command>)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT tick, payload FROM world_commands WHERE world_id = $1 AND tick > $2 ORDER BY tick, seq")
             .bind(world_id)
@@ -71,7 +83,8 @@ impl Store {
     pub async fn save_snapshot(&self, world_id: i64, state: &sim::WorldState) -> Result<usize> {
         let tick = state.tick.0 as i64;
         let json = serde_json::to_vec(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let data = zstd::bulk::compress(&json, 3).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let data =
+            zstd::bulk::compress(&json, 3).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sum = checksum(&data);
         let bytes = data.len();
         on_pool!(self, p => {
@@ -120,8 +133,15 @@ impl Store {
             .await)?;
         for (tick, sum, data) in rows {
             match decode_snapshot(&sum, &data) {
-                Ok(state) => return Ok(Some(Snapshot { tick: tick as u64, state })),
-                Err(e) => tracing::error!(world = world_id, tick, error = %e, "Skipping a damaged snapshot."),
+                Ok(state) => {
+                    return Ok(Some(Snapshot {
+                        tick: tick as u64,
+                        state,
+                    }));
+                }
+                Err(e) => {
+                    tracing::error!(world = world_id, tick, error = %e, "Skipping a damaged snapshot.")
+                }
             }
         }
         Ok(None)

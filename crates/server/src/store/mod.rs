@@ -15,15 +15,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlSafeStr;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tracing::{info, warn};
 
 pub use journal::Snapshot;
 pub use users::{NewUser, RefreshToken, User};
-pub use worlds::{LeaderboardEntry, LeaderboardMetric, NewWorld, PlayerStatsRow, StatsSummary, WorldRow, WorldSettings};
+pub use worlds::{
+    LeaderboardEntry, LeaderboardMetric, NewWorld, PlayerStatsRow, StatsSummary, WorldRow,
+    WorldSettings,
+};
 
 /// Dispatches `$body` to the backend's pool, bound to `$pool` (the same SQL runs on both).
 macro_rules! on_pool {
@@ -116,7 +121,11 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`postgres://…`, `sqlite:…`, or empty for `<data_dir>/cosmic.db`), retrying with
     /// backoff for up to `patience` while the database comes up, then applies migrations.
-    pub async fn connect(url: Option<&str>, data_dir: &Path, patience: Duration) -> anyhow::Result<Self> {
+    pub async fn connect(
+        url: Option<&str>,
+        data_dir: &Path,
+        patience: Duration,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         loop {
@@ -146,13 +155,16 @@ impl Store {
                     .test_before_acquire(true)
                     .connect(u)
                     .await
-                    .with_context(|| format!("cannot connect to PostgreSQL at {}", redact_url(u)))?;
+                    .with_context(|| {
+                        format!("cannot connect to PostgreSQL at {}", redact_url(u))
+                    })?;
                 Backend::Postgres(pool)
             }
             other => {
                 let options = match other {
-                    Some(u) => SqliteConnectOptions::from_str(u)
-                        .with_context(|| format!("database URL {u:?} is neither postgres:// nor sqlite:"))?,
+                    Some(u) => SqliteConnectOptions::from_str(u).with_context(|| {
+                        format!("database URL {u:?} is neither postgres:// nor sqlite:")
+                    })?,
                     None => {
                         std::fs::create_dir_all(data_dir).with_context(|| {
                             format!("cannot create data directory {}", data_dir.display())

@@ -34,7 +34,6 @@ pub struct RefreshToken {
     pub revoked_at: Option<i64>,
 }
 
-
 impl Store {
     pub async fn create_user(&self, new: &NewUser) -> Result<User> {
         let now = now_ms();
@@ -143,7 +142,10 @@ impl Store {
                 .map(|r| r.rows_affected()))?;
             if done == 0 {
                 // Raced with another use of the same token: treat as reuse.
-                return Ok(RefreshToken { revoked_at: Some(now_ms()), ..token });
+                return Ok(RefreshToken {
+                    revoked_at: Some(now_ms()),
+                    ..token
+                });
             }
         }
         Ok(token)

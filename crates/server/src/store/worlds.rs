@@ -95,7 +95,6 @@ pub struct StatsSummary {
     pub stars_created: i64,
 }
 
-
 impl Store {
     pub async fn create_world(&self, w: &NewWorld) -> Result<WorldRow> {
         Ok(on_pool!(self, p => sqlx::query_as::<_, WorldRow>(
@@ -158,7 +157,9 @@ impl Store {
             .await
             .map(|r| r.rows_affected()))
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Db(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => StoreError::NotFound,
+            StoreError::Db(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                StoreError::NotFound
+            }
             other => other,
         })?;
         Ok(())
@@ -188,7 +189,8 @@ impl Store {
             .bind(world_id)
             .bind(user_id)
             .fetch_one(p)
-            .await)? > 0)
+            .await)?
+            > 0)
     }
 
     /// Writes many players' figures in one transaction.
@@ -246,11 +248,13 @@ impl Store {
              LEFT JOIN users u ON u.id = s.user_id WHERE s.world_id = $1 ORDER BY s.{col} DESC, s.user_id LIMIT $2",
             col = metric.column()
         );
-        Ok(on_pool!(self, p => sqlx::query_as::<_, LeaderboardEntry>(sqlx::AssertSqlSafe(sql.clone()))
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, LeaderboardEntry>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(world_id)
             .bind(limit)
             .fetch_all(p)
-            .await)?)
+            .await)?,
+        )
     }
 
     pub async fn stats_summary(&self) -> Result<StatsSummary> {
@@ -264,6 +268,13 @@ impl Store {
              CAST(COALESCE(SUM(stars_created), 0) AS BIGINT) FROM player_stats")
             .fetch_one(p)
             .await)?;
-        Ok(StatsSummary { users, guests, worlds, players, total_dust, stars_created })
+        Ok(StatsSummary {
+            users,
+            guests,
+            worlds,
+            players,
+            total_dust,
+            stars_created,
+        })
     }
 }

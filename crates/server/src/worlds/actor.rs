@@ -284,7 +284,10 @@ impl Actor {
         let tick = self.world.tick().0 + 1;
         let mut delay = Duration::from_millis(5);
         for attempt in 1..=JOURNAL_ATTEMPTS {
-            match store.append_commands(self.options.id as i64, tick, &commands).await {
+            match store
+                .append_commands(self.options.id as i64, tick, &commands)
+                .await
+            {
                 Ok(()) => return (commands, tags),
                 Err(e) if attempt < JOURNAL_ATTEMPTS => {
                     warn!(world = self.options.id, tick, attempt, error = %e, "Journal write failed; retrying.");
@@ -298,7 +301,9 @@ impl Actor {
         }
         for (command, tag) in commands.into_iter().zip(tags) {
             match tag {
-                Some((tag, link)) => link.fail(tag, "the world could not save this command: try again"),
+                Some((tag, link)) => {
+                    link.fail(tag, "the world could not save this command: try again")
+                }
                 None => self.carried.push(command),
             }
         }
@@ -366,7 +371,10 @@ impl Actor {
             };
             if self.written_stats.get(&p.id) != Some(&row) {
                 self.written_stats.insert(p.id, row.clone());
-                rows.push(PlayerStatsRow { updated_at: now, ..row });
+                rows.push(PlayerStatsRow {
+                    updated_at: now,
+                    ..row
+                });
             }
         }
         rows

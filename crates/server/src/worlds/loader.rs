@@ -93,7 +93,11 @@ pub async fn start_one(
 }
 
 /// The world as its journal says it was: newest snapshot (or the seed) + every command after it.
-pub async fn restore(store: &Store, balance: &sim::Balance, row: &WorldRow) -> anyhow::Result<sim::World> {
+pub async fn restore(
+    store: &Store,
+    balance: &sim::Balance,
+    row: &WorldRow,
+) -> anyhow::Result<sim::World> {
     let started = Instant::now();
     let mut balance = balance.clone();
     balance.world.tick_rate_hz = row.tick_rate.clamp(1, 60) as u32;

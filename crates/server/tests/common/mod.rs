@@ -66,7 +66,9 @@ pub async fn fresh_database(backend: Backend) -> Option<String> {
         Backend::Postgres => {
             let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
             let name = format!("cosmic_test_{}", uuid_like());
-            let mut conn = sqlx::PgConnection::connect(&base).await.expect("TEST_DATABASE_URL reachable");
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("TEST_DATABASE_URL reachable");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
@@ -80,7 +82,9 @@ pub async fn fresh_database(backend: Backend) -> Option<String> {
 fn uuid_like() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..16).map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap()).collect()
+    (0..16)
+        .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap())
+        .collect()
 }
 
 /// A small, fast world for tests on a fresh SQLite database; `tweak` adjusts the configuration.
@@ -94,7 +98,9 @@ pub async fn spawn_app_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> 
     let database_url = fresh_database(backend).await;
     // The production pair: PostgreSQL with the Redis cache (keys under a namespace of this test's own).
     let redis_url = match backend {
-        Backend::Postgres => std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()),
+        Backend::Postgres => std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
         Backend::Sqlite => None,
     };
     spawn_app_in(dir, |c| {
@@ -107,7 +113,10 @@ pub async fn spawn_app_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> 
 }
 
 /// Starts the app on an existing data directory (to restart a server on the same data).
-pub async fn spawn_app_in(dir: std::sync::Arc<tempfile::TempDir>, tweak: impl FnOnce(&mut Config)) -> TestApp {
+pub async fn spawn_app_in(
+    dir: std::sync::Arc<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         world_bodies: 60,
@@ -229,7 +238,10 @@ impl V1Client {
     ) -> (V1Client, ServerMessage) {
         // Players bring a token; a hello without one gets a new guest's.
         let mut hello_msg = hello_msg;
-        if let ClientMessage::Hello { token: t @ None, .. } = &mut hello_msg {
+        if let ClientMessage::Hello {
+            token: t @ None, ..
+        } = &mut hello_msg
+        {
             *t = Some(guest_token(app).await);
         }
         Self::join_as(app, subprotocol, hello_msg).await

@@ -1,0 +1,133 @@
+//! Access tokens (JWT, HS256) and the extractor that authenticates a request. Access tokens are
+//! stateless and short-lived; refresh tokens (stored, rotated) live in `credentials`. Never log a token.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::AuthConfig;
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// What an access token says.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: i64,
+    pub exp: u64,
+    pub iat: u64,
+    pub guest: bool,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Signs an access token for `user`.
+pub fn issue_access(
+    config: &AuthConfig,
+    user: i64,
+    guest: bool,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let iat = now_secs();
+    let claims = Claims {
+        sub: user,
+        iat,
+        exp: iat + config.access_ttl.as_secs(),
+        guest,
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(config.jwt_secret.as_bytes()),
+    )
+}
+
+/// Checks an access token's signature and expiry.
+pub fn verify_access(
+    config: &AuthConfig,
+    token: &str,
+) -> Result<Claims, jsonwebtoken::errors::Error> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(config.jwt_secret.as_bytes()),
+        &validation,
+    )
+    .map(|d| d.claims)
+}
+
+/// The caller, authenticated by `Authorization: Bearer <access token>`. Extracting it answers 401 when
+/// the header is missing, malformed, or the token is invalid or expired; `Option<AuthUser>` is `None`
+/// without the header but still 401 for a bad token (a client that sends one wants to know).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: i64,
+    /// As the token says: a guest that has since upgraded stays a guest until its next refresh.
+    pub guest: bool,
+}
+
+fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("malformed Authorization header"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "expected `Authorization: Bearer <access token>`",
+        )),
+    }
+}
+
+fn authenticate(config: &AuthConfig, token: &str) -> Result<AuthUser, ApiError> {
+    use jsonwebtoken::errors::ErrorKind;
+    match verify_access(config, token) {
+        Ok(c) => Ok(AuthUser {
+            id: c.sub,
+            guest: c.guest,
+        }),
+        Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+            Err(ApiError::Unauthorized("access token expired"))
+        }
+        Err(_) => Err(ApiError::Unauthorized("invalid access token")),
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts)? {
+            Some(token) => authenticate(&state.auth, token),
+            None => Err(ApiError::Unauthorized("missing access token")),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        bearer(parts)?
+            .map(|token| authenticate(&state.auth, token))
+            .transpose()
+    }
+}

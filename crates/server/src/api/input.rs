@@ -1,0 +1,153 @@
+//! Values parsed once at the edge: handlers turn raw request strings into these, and everything past
+//! the handler receives valid values only. A parse failure is a 422 naming the field.
+
+use serde::Deserialize;
+
+use super::error::ApiError;
+
+/// A display and login name: 3–32 ASCII letters, digits, `_` or `-`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let len = raw.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(ApiError::validation(
+                "username",
+                "username must be 3 to 32 characters long",
+            ));
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(ApiError::validation(
+                "username",
+                "username may contain only ASCII letters, digits, `_` and `-`",
+            ));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, trimmed and lower-cased: one `@`, a dot in the domain, at most 254 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || ApiError::validation("email", "email must look like name@example.com");
+        if email.len() > 254 {
+            return Err(ApiError::validation(
+                "email",
+                "email must be at most 254 characters",
+            ));
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@');
+        if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+            return Err(invalid());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8–128 characters. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let len = raw.chars().count();
+        if !(8..=128).contains(&len) {
+            return Err(ApiError::validation(
+                "password",
+                "password must be 8 to 128 characters long",
+            ));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A secret as it arrives in a request body (a password or token), not yet parsed. `Debug` hides it.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("ada_l-1").is_ok());
+        for bad in ["ab", "has space", "ünïcode", &"x".repeat(33)] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ")
+                .map(|e| e.0)
+                .ok()
+                .as_deref(),
+            Some("ada@example.com")
+        );
+        for bad in [
+            "ada",
+            "ada@example",
+            "@example.com",
+            "a@b@c.com",
+            "a@.com",
+            "a b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn passwords_and_their_debug() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse(&"p".repeat(129)).is_err());
+        let p = Password::parse("correct horse").map_err(|_| ()).ok();
+        assert_eq!(format!("{p:?}"), "Some(Password(<redacted>))");
+    }
+}

@@ -1,0 +1,102 @@
+//! The REST API under `/api`: accounts, worlds, leaderboard and stats, with one error type and an
+//! OpenAPI description. Handlers validate input into typed values and call the store and cache; game
+//! rules stay in the world actors.
+//!
+//! Every response under `/api` that is not a success is [`error::ApiError`]'s JSON body, including
+//! unknown paths (404), wrong methods (405) and bodies over [`MAX_BODY_BYTES`] (413).
+
+pub mod accounts;
+pub mod auth;
+pub mod credentials;
+pub mod docs;
+pub mod error;
+pub mod input;
+pub mod leaderboard;
+pub mod worlds;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tracing::Instrument;
+
+use crate::state::AppState;
+
+/// Default JWT secret: fine for development, refused in production.
+pub const DEV_JWT_SECRET: &str = "cosmic-development-secret-do-not-use-in-production";
+
+/// Token and password-hashing settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// HMAC secret for access tokens (at least 32 bytes in production).
+    pub jwt_secret: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Password hashes computed at once at most (each takes ~19 MiB and tens of milliseconds).
+    pub hash_concurrency: usize,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .finish()
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: DEV_JWT_SECRET.to_string(),
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            hash_concurrency: 2,
+        }
+    }
+}
+
+/// The largest request body `/api` reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Every `/api` route (nested at `/api` by `app::router`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::router())
+        .merge(worlds::router())
+        .merge(leaderboard::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(request_id))
+}
+
+/// The header that carries a request's id (taken from the client or a proxy when sane, else made up).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Runs the request inside a span carrying its id, so every log line of the request (the cause of a
+/// 500 included) can be matched with the response, which echoes the id in [`REQUEST_ID_HEADER`].
+async fn request_id(req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_string);
+    let id = given.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
+    let span = tracing::info_span!("api", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut response = next.run(req).instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
