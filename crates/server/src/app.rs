@@ -1,14 +1,12 @@
 //! The application: build it (bind, start worlds), learn its port, run it until a shutdown future
 //! resolves. `main` and the tests start the server the same way.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -47,6 +45,11 @@ pub struct Config {
     pub swagger_ui: bool,
     /// Production profile: refuses insecure settings.
     pub production: bool,
+    pub log: crate::telemetry::LogConfig,
+    /// Serve `/metrics` on this address too (none: only on the main listener).
+    pub metrics_listen: Option<SocketAddr>,
+    /// How long shutdown waits for HTTP requests and connections to finish before it stops waiting.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -66,6 +69,9 @@ impl Default for Config {
             auth: AuthConfig::default(),
             swagger_ui: true,
             production: false,
+            log: crate::telemetry::LogConfig::default(),
+            metrics_listen: None,
+            shutdown_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -77,6 +83,7 @@ pub struct Application {
     state: AppState,
     stop: watch::Sender<bool>,
     worlds: Vec<JoinHandle<sim::WorldState>>,
+    shutdown_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -90,6 +97,12 @@ impl Config {
             secret != DEV_JWT_SECRET && secret.len() >= 32,
             "auth.jwt_secret: production needs a secret of at least 32 bytes that is not the default \
              (set COSMIC_AUTH__JWT_SECRET or COSMIC_AUTH__JWT_SECRET_FILE)"
+        );
+        let filter = self.log.filter.to_ascii_lowercase();
+        anyhow::ensure!(
+            !filter.contains("debug") && !filter.contains("trace"),
+            "log.filter: production logs at info or above, not {:?} (debug logs can carry request details)",
+            self.log.filter
         );
         anyhow::ensure!(
             !self.swagger_ui,
@@ -138,6 +151,7 @@ impl Application {
         )
         .await?;
         let services = Services {
+            data_dir: config.data_dir.clone(),
             balance: std::sync::Arc::new(config.balance.clone()),
             world_options: config.world.clone(),
             store,
@@ -152,11 +166,15 @@ impl Application {
             shutdown,
             services,
         );
+        if let Some(addr) = config.metrics_listen {
+            crate::metrics::spawn_listener(addr, state.clone()).await?;
+        }
         Ok(Self {
             listener,
             state,
             stop,
             worlds: started.tasks,
+            shutdown_timeout: config.shutdown_timeout,
         })
     }
 
@@ -168,7 +186,9 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then closes WebSockets (1001), stops the worlds and drains HTTP.
+    /// Serves until `shutdown` resolves; then stops accepting, closes WebSockets (1001, with a reconnect
+    /// hint), drains HTTP for at most the configured shutdown timeout, lets every world write its final
+    /// snapshot and figures, and closes the database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -177,15 +197,24 @@ impl Application {
         let router = router(self.state.clone());
         let stop = self.stop.clone();
         info!(%addr, "Listening.");
+        let (fired, mut fired_rx) = watch::channel(false);
         let signal = async move {
             shutdown.await;
             info!("Shutting down: closing connections and stopping worlds.");
             let _ = stop.send(true);
+            let _ = fired.send(true);
         };
-        axum::serve(self.listener, router)
+        let server = axum::serve(self.listener, router)
             .with_graceful_shutdown(signal)
-            .await
-            .context("server failed")?;
+            .into_future();
+        let drain = self.shutdown_timeout;
+        tokio::select! {
+            served = server => served.context("server failed")?,
+            _ = async {
+                let _ = fired_rx.wait_for(|f| *f).await;
+                tokio::time::sleep(drain).await;
+            } => tracing::warn!(timeout_s = drain.as_secs_f64(), "HTTP drain timed out; dropping what is left."),
+        }
         let mut worlds = self.worlds;
         worlds.extend(std::mem::take(
             &mut *self
@@ -204,51 +233,37 @@ impl Application {
             }
         }
         self.state.store.close().await;
+        info!("Stopped.");
         Ok(())
     }
 }
 
 /// Every route, merged in one place.
 pub fn router(state: AppState) -> Router {
+    crate::metrics::install();
     Router::new()
         .route("/ws", get(ws::upgrade))
-        .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::serve))
+        .merge(crate::health::router())
         .nest("/api", crate::api::router())
         .merge(crate::api::docs::router(state.swagger_ui))
+        // Innermost of the layers: it sees the matched route axum sets before calling a route.
+        .layer(axum::middleware::from_fn(crate::metrics::http::track))
+        .layer(axum::middleware::from_fn(crate::request_id::middleware))
         .with_state(state)
 }
 
-static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-
-async fn health(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
-    let uptime = STARTED.get_or_init(Instant::now).elapsed().as_secs_f64();
-    let get = crate::worlds::WorldStats::get;
-    let worlds: Vec<_> = state
-        .worlds
-        .all()
-        .iter()
-        .map(|w| {
-            let s = &w.stats;
-            serde_json::json!({
-                "id": w.id,
-                "ticks": get(&s.ticks),
-                "tick_overruns": get(&s.overruns),
-                "bodies": get(&s.bodies),
-                "last_tick_ms": get(&s.last_tick_nanos) as f64 / 1e6,
-            })
-        })
-        .collect();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptime_seconds": uptime,
-        "connections": state.conns.len(),
-        "worlds": worlds,
-    }))
+/// Resolves on the first SIGINT or SIGTERM; a second one ends the process at once (exit code 130).
+pub async fn shutdown_signal() {
+    one_signal().await;
+    tokio::spawn(async {
+        one_signal().await;
+        tracing::warn!("Second signal: exiting without finishing the shutdown.");
+        std::process::exit(130);
+    });
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+async fn one_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -271,5 +286,5 @@ pub async fn shutdown_signal() {
 
 /// Marks the process start for `/health`'s uptime.
 pub fn mark_started() {
-    STARTED.get_or_init(Instant::now);
+    crate::health::mark_started();
 }

@@ -1,8 +1,17 @@
 //! Command-line interface of `cosmic`: subcommands and their flags, dispatched to the library.
+//!
+//! Flags are the top layer of the configuration ([`crate::config`]): defaults < `cosmic.toml` <
+//! `COSMIC_<SECTION>__<KEY>` < flags. A flag left out leaves the lower layers' value in place, so flags
+//! here have no defaults and no `env`: both live in `config`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::bench::Suite;
+use crate::config::{Flag, Sources};
+use crate::telemetry::LogFormat;
 
 /// Cosmic Gardener server.
 #[derive(Debug, Parser)]
@@ -18,6 +27,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the database migrations and exit (`cosmic serve` also applies them on start).
     Migrate(StorageArgs),
+    /// Inspect the layered configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Run a benchmark suite on this machine and print its figures.
     Bench {
         /// Which suite to run.
@@ -32,60 +44,163 @@ pub enum Command {
     },
 }
 
+/// `cosmic config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print it with the source of each value (secrets as ***).
+    /// Accepts every flag of `cosmic serve`; exits non-zero naming the key, its source and what is
+    /// allowed when a value is invalid.
+    Check(ServeArgs),
+}
+
+/// Which configuration files to read.
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    /// Configuration file (default: ./cosmic.toml when present; also COSMIC_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Profile: also reads cosmic.<NAME>.toml next to the file; `production` turns on the production
+    /// checks (also COSMIC_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
 /// Where the data lives.
 #[derive(Debug, clap::Args)]
 pub struct StorageArgs {
-    /// Directory for the embedded database, snapshots and backups.
-    #[arg(long, env = "COSMIC_SERVER__DATA_DIR", default_value = "data")]
-    pub data_dir: std::path::PathBuf,
-    /// `postgres://…` stores everything in PostgreSQL; default: SQLite at `<data-dir>/cosmic.db`.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[command(flatten)]
+    pub files: FileArgs,
+    /// Directory for the embedded database, snapshots and backups [default: data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` stores everything in PostgreSQL; default: SQLite at `<data-dir>/cosmic.db`
+    /// (also DATABASE_URL).
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 }
 
-/// Flags of `cosmic serve`.
+/// Flags of `cosmic serve`; each overrides the file and the environment.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "COSMIC_SERVER__LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<SocketAddr>,
     #[command(flatten)]
     pub storage: StorageArgs,
-    /// `redis://…` puts the cache in Redis; default: in-process.
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    /// `redis://…` puts the cache in Redis; default: in-process (also REDIS_URL).
+    #[arg(long, value_name = "URL")]
     pub redis_url: Option<String>,
-    /// Secret that signs access tokens (also from the file named by COSMIC_AUTH__JWT_SECRET_FILE).
-    #[arg(long, env = "COSMIC_AUTH__JWT_SECRET", hide_env_values = true)]
+    /// Secret that signs access tokens (better: COSMIC_AUTH__JWT_SECRET_FILE).
+    #[arg(long, value_name = "SECRET")]
     pub jwt_secret: Option<String>,
-    /// Production profile: refuses the default JWT secret and Swagger UI.
-    #[arg(long, env = "COSMIC_PRODUCTION")]
+    /// Production profile: refuses the default JWT secret, debug logs and Swagger UI.
+    #[arg(long)]
     pub production: bool,
     /// Do not serve Swagger UI at /swagger-ui/.
-    #[arg(long, env = "COSMIC_API__NO_SWAGGER_UI")]
+    #[arg(long)]
     pub no_swagger_ui: bool,
-    /// Ticks per second of the default world (1-60).
-    #[arg(long, env = "COSMIC_WORLD__TICK_RATE_HZ", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub tick_rate: u32,
-    /// Bodies the default world starts with.
-    #[arg(long, env = "COSMIC_WORLD__BODIES", default_value_t = 400)]
-    pub world_bodies: usize,
+    /// Ticks per second of the default world (1-60) [default: 20].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub tick_rate: Option<u32>,
+    /// Bodies the default world starts with [default: 400].
+    #[arg(long)]
+    pub world_bodies: Option<usize>,
     /// A balance file replacing the compiled-in one (every value is validated; a bad one is named).
-    #[arg(long, env = "COSMIC_WORLD__BALANCE")]
-    pub balance: Option<std::path::PathBuf>,
-    /// Seconds a v1 connection may take to send `hello`.
-    #[arg(long, env = "COSMIC_WS__HELLO_TIMEOUT_SECS", default_value_t = crate::ws::options::DEFAULT_HELLO_TIMEOUT.as_secs())]
-    pub ws_hello_timeout_secs: u64,
-    /// Seconds without any message (pongs included) before a connection is closed.
-    #[arg(long, env = "COSMIC_WS__IDLE_TIMEOUT_SECS", default_value_t = crate::ws::options::DEFAULT_IDLE_TIMEOUT.as_secs())]
-    pub ws_idle_timeout_secs: u64,
+    #[arg(long, value_name = "FILE")]
+    pub balance: Option<PathBuf>,
+    /// Seconds a v1 connection may take to send `hello` [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub ws_hello_timeout_secs: Option<u64>,
+    /// Seconds without any message (pongs included) before a connection is closed [default: 45].
+    #[arg(long, value_name = "SECS")]
+    pub ws_idle_timeout_secs: Option<u64>,
+    /// Log line format [default: text].
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Also serve /metrics on this address.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// Collects the flags that were given, as the top configuration layer.
+#[derive(Default)]
+struct Flags(Vec<Flag>);
+
+impl Flags {
+    fn set(&mut self, flag: &'static str, key: &'static str, value: Option<impl ToString>) {
+        if let Some(value) = value {
+            self.0.push(Flag {
+                flag,
+                key,
+                value: value.to_string(),
+            });
+        }
+    }
+}
+
+impl StorageArgs {
+    fn flags(&self, flags: &mut Flags) {
+        let dir = self.data_dir.as_ref().map(|d| d.display().to_string());
+        flags.set("--data-dir", "server.data_dir", dir);
+        flags.set("--database-url", "database.url", self.database_url.as_ref());
+    }
+
+    fn sources(&self) -> anyhow::Result<Sources> {
+        let mut flags = Flags::default();
+        self.flags(&mut flags);
+        let files = &self.files;
+        Ok(Sources::from_process(
+            files.config.clone(),
+            files.profile.clone(),
+            flags.0,
+        )?)
+    }
+}
+
+impl ServeArgs {
+    fn sources(&self) -> anyhow::Result<Sources> {
+        let mut f = Flags::default();
+        f.set("--listen", "server.listen", self.listen);
+        self.storage.flags(&mut f);
+        f.set("--redis-url", "redis.url", self.redis_url.as_ref());
+        f.set("--jwt-secret", "auth.jwt_secret", self.jwt_secret.as_ref());
+        f.set(
+            "--production",
+            "server.production",
+            self.production.then_some(true),
+        );
+        let no_swagger = self.no_swagger_ui.then_some(false);
+        f.set("--no-swagger-ui", "api.swagger_ui", no_swagger);
+        f.set("--tick-rate", "world.tick_rate_hz", self.tick_rate);
+        f.set("--world-bodies", "world.bodies", self.world_bodies);
+        let balance = self.balance.as_ref().map(|b| b.display().to_string());
+        f.set("--balance", "world.balance", balance);
+        let hello = self.ws_hello_timeout_secs;
+        f.set("--ws-hello-timeout-secs", "ws.hello_timeout_secs", hello);
+        let idle = self.ws_idle_timeout_secs;
+        f.set("--ws-idle-timeout-secs", "ws.idle_timeout_secs", idle);
+        let format = self.log_format.map(|l| match l {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        });
+        f.set("--log-format", "log.format", format);
+        f.set("--metrics-listen", "metrics.listen", self.metrics_listen);
+        let files = &self.storage.files;
+        Ok(Sources::from_process(
+            files.config.clone(),
+            files.profile.clone(),
+            f.0,
+        )?)
+    }
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Bench { suite, json, quick } => crate::bench::run(suite, json, quick),
-        Command::Serve(args) => serve(args),
-        Command::Migrate(args) => migrate(args),
+        Command::Serve(args) => serve(&args),
+        Command::Migrate(args) => migrate(&args),
+        Command::Config(ConfigCommand::Check(args)) => config_check(&args),
     }
 }
 
@@ -95,13 +210,23 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn migrate(args: StorageArgs) -> anyhow::Result<()> {
-    crate::telemetry::init();
+fn config_check(args: &ServeArgs) -> anyhow::Result<()> {
+    let report = crate::config::check(&args.sources()?)?;
+    #[allow(clippy::print_stdout)] // CLI output
+    {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+fn migrate(args: &StorageArgs) -> anyhow::Result<()> {
+    let config = crate::config::load(&args.sources()?)?.to_config()?;
+    crate::telemetry::init(&config.log);
     runtime()?.block_on(async move {
         // `connect` applies the migrations.
         let store = crate::store::Store::connect(
-            args.database_url.as_deref(),
-            &args.data_dir,
+            config.database_url.as_deref(),
+            &config.data_dir,
             crate::store::DEFAULT_CONNECT_PATIENCE,
         )
         .await?;
@@ -114,58 +239,15 @@ fn migrate(args: StorageArgs) -> anyhow::Result<()> {
     })
 }
 
-/// A secret from its variable or from the file `<NAME>_FILE` names (container secrets).
-fn secret(value: Option<String>, file_var: &str) -> anyhow::Result<Option<String>> {
-    if value.is_some() {
-        return Ok(value);
-    }
-    match std::env::var(file_var) {
-        Ok(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("{file_var}: cannot read {path}: {e}"))?;
-            Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
-        }
-        Err(_) => Ok(None),
-    }
-}
-
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    crate::telemetry::init();
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let loaded = crate::config::load(&args.sources()?)?;
+    let config = loaded.to_config()?;
+    crate::config::check::check_production(&loaded, &config)?;
+    crate::telemetry::init(&config.log);
     crate::app::mark_started();
-    let data_dir = args.storage.data_dir.clone();
-    std::fs::create_dir_all(&data_dir)
+    let data_dir = &config.data_dir;
+    std::fs::create_dir_all(data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display()))?;
-    let mut auth = crate::api::AuthConfig::default();
-    if let Some(s) = secret(args.jwt_secret.clone(), "COSMIC_AUTH__JWT_SECRET_FILE")? {
-        auth.jwt_secret = s;
-    }
-    let balance = match &args.balance {
-        None => sim::Balance::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read balance file {}: {e}", path.display()))?;
-            sim::Balance::from_toml(&text)
-                .map_err(|e| anyhow::anyhow!("balance file {}: {e}", path.display()))?
-        }
-    };
-    let config = crate::Config {
-        balance,
-        listen: args.listen,
-        data_dir,
-        database_url: args.storage.database_url,
-        redis_url: args.redis_url,
-        auth,
-        production: args.production,
-        swagger_ui: !args.no_swagger_ui,
-        tick_rate_hz: args.tick_rate,
-        world_bodies: args.world_bodies,
-        ws: crate::ws::WsOptions {
-            hello_timeout: std::time::Duration::from_secs(args.ws_hello_timeout_secs),
-            idle_timeout: std::time::Duration::from_secs(args.ws_idle_timeout_secs),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
     runtime()?.block_on(async move {
         let app = crate::Application::build(config).await?;
         app.run_until_stopped(crate::app::shutdown_signal()).await

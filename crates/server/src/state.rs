@@ -41,6 +41,8 @@ pub struct AppState {
     /// For worlds created while running: the balance and actor options they start with.
     pub balance: Arc<sim::Balance>,
     pub world_options: WorldOptions,
+    /// The data directory (its free space is reported by `/health/detailed`).
+    pub data_dir: Arc<std::path::PathBuf>,
     /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
     pub world_tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<sim::WorldState>>>>,
 }
@@ -48,6 +50,7 @@ pub struct AppState {
 /// The parts of [`AppState`] that come from configuration and storage.
 #[derive(Clone, Debug)]
 pub struct Services {
+    pub data_dir: std::path::PathBuf,
     pub balance: Arc<sim::Balance>,
     pub world_options: WorldOptions,
     pub store: Store,
@@ -79,6 +82,7 @@ impl AppState {
             balance: services.balance,
             world_options: services.world_options,
             world_tasks: Arc::default(),
+            data_dir: Arc::new(services.data_dir),
         }
     }
 

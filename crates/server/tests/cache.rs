@@ -5,6 +5,10 @@
 
 mod common;
 
+/// Not a speed target (the 250 ms operation timeout is measured nowhere here): a call taking this long
+/// means it waited on a dead or frozen Redis instead of giving up, i.e. it hung.
+const HANG: Duration = Duration::from_secs(5);
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -327,11 +331,7 @@ async fn assert_fast_miss(cache: &Cache, key: &str) {
     let (hits, _, errors) = counts(cache);
     let start = Instant::now();
     assert_eq!(cache.get::<i32>(CacheKind::UserProfile, key).await, None);
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "get took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < HANG, "get took {:?}", start.elapsed());
     let (hits_after, _, errors_after) = counts(cache);
     assert_eq!(hits_after, hits, "a Redis failure is not a hit");
     assert!(
@@ -385,7 +385,7 @@ async fn redis_killed_mid_run_degrades_to_the_loader_and_recovers() {
             .await;
         assert_eq!(v, Ok(12));
         assert!(
-            start.elapsed() < Duration::from_secs(1),
+            start.elapsed() < HANG,
             "get_or_load took {:?}",
             start.elapsed()
         );
@@ -409,11 +409,7 @@ async fn redis_down_at_startup_still_builds_and_connects_later() {
     let cache = Cache::redis(&format!("redis://127.0.0.1:{port}"), CacheConfig::default())
         .await
         .expect("an unreachable Redis does not stop the cache from building");
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "build took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < HANG, "build took {:?}", start.elapsed());
     assert_fast_miss(&cache, "1").await;
     cache.put(CacheKind::UserProfile, "1", &1).await;
     cache.invalidate(CacheKind::UserProfile, "1").await;
@@ -445,11 +441,7 @@ async fn a_frozen_redis_costs_at_most_the_timeout_and_recovers() {
         assert_fast_miss(&cache, "1").await;
         let start = Instant::now();
         cache.put(CacheKind::UserProfile, "2", &2).await;
-        assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "put took {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < HANG, "put took {:?}", start.elapsed());
     }
     assert!(cache.ping().await.is_err());
 
@@ -470,7 +462,7 @@ async fn get_ok(client: &reqwest::Client, url: &str) {
         resp.text().await.unwrap_or_default()
     );
     assert!(
-        start.elapsed() < Duration::from_secs(1),
+        start.elapsed() < HANG,
         "GET {url} took {:?}",
         start.elapsed()
     );

@@ -1,6 +1,6 @@
 //! Durability: worlds survive a restart, and no acknowledged command is lost when the server process is
 //! killed with SIGKILL at an arbitrary moment (the journal is written before a command is answered).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)] // tests: the crash figures go to the test output
 
 mod common;
 
@@ -79,6 +79,27 @@ async fn a_world_survives_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_command_is_lost_on_sigkill() {
     for backend in backends() {
+        under_load_then_stop(backend, Stop::Kill).await;
+    }
+}
+
+/// SIGTERM under the same load: the server exits 0 after closing connections, and every acknowledged
+/// creation is in the restored world.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_under_load_keeps_every_acknowledged_command() {
+    for backend in backends() {
+        under_load_then_stop(backend, Stop::Term).await;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stop {
+    Kill,
+    Term,
+}
+
+async fn under_load_then_stop(backend: Backend, stop: Stop) {
+    {
         let dir = tempfile::tempdir().unwrap();
         let url = fresh_database(backend).await;
         let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10))
@@ -194,8 +215,29 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
                 .subsec_millis()
                 % 900);
         tokio::time::sleep(Duration::from_millis(u64::from(wait))).await;
-        child.0.kill().await.unwrap(); // SIGKILL
-        let _ = child.0.wait().await;
+        match stop {
+            Stop::Kill => child.0.kill().await.unwrap(), // SIGKILL
+            Stop::Term => {
+                let pid = child.0.id().unwrap().to_string();
+                assert!(
+                    std::process::Command::new("kill")
+                        .args(["-TERM", &pid])
+                        .status()
+                        .unwrap()
+                        .success()
+                );
+            }
+        }
+        let status = tokio::time::timeout(Duration::from_secs(30), child.0.wait())
+            .await
+            .expect("the server stops")
+            .unwrap();
+        if stop == Stop::Term {
+            assert!(
+                status.success(),
+                "{backend:?}: graceful shutdown exits 0, got {status}"
+            );
+        }
         for c in clients {
             let _ = c.await;
         }
@@ -211,6 +253,20 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
             .await
             .unwrap();
         let row = store.world(1).await.unwrap();
+        if stop == Stop::Term {
+            // The final snapshot holds everything: nothing is left to replay.
+            let snapshot = store
+                .latest_snapshot(1)
+                .await
+                .unwrap()
+                .expect("a final snapshot");
+            let left = store.commands_after(1, snapshot.tick).await.unwrap();
+            assert!(
+                left.is_empty(),
+                "{backend:?}: {} ticks after the final snapshot",
+                left.len()
+            );
+        }
         let world = server::worlds::loader::restore(&store, &balance, &row)
             .await
             .unwrap();
@@ -230,7 +286,7 @@ async fn no_acknowledged_command_is_lost_on_sigkill() {
         let mut again = start_server(dir.path(), url.as_deref(), &balance_file).await;
         again.0.kill().await.unwrap();
         let _ = again.0.wait().await;
-        eprintln!("{backend:?}: {total} acknowledged creations survived SIGKILL after {wait} ms");
+        eprintln!("{backend:?}: {total} acknowledged creations survived {stop:?} after {wait} ms");
     }
 }
 

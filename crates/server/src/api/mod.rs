@@ -17,11 +17,7 @@ pub mod worlds;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::HeaderValue;
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use tracing::Instrument;
+use axum::extract::DefaultBodyLimit;
 
 use crate::state::AppState;
 
@@ -73,30 +69,4 @@ pub fn router() -> Router<AppState> {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(request_id))
-}
-
-/// The header that carries a request's id (taken from the client or a proxy when sane, else made up).
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// Runs the request inside a span carrying its id, so every log line of the request (the cause of a
-/// 500 included) can be matched with the response, which echoes the id in [`REQUEST_ID_HEADER`].
-async fn request_id(req: Request, next: Next) -> Response {
-    let given = req
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        .map(str::to_string);
-    let id = given.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
-    let span = tracing::info_span!("api", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let mut response = next.run(req).instrument(span).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    response
 }

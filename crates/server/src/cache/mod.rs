@@ -219,6 +219,7 @@ impl Cache {
 
     fn error(&self) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::hot().cache_error();
     }
 
     /// The cached value, or `None` on a miss (or a cache failure, counted as an error too).
@@ -244,6 +245,7 @@ impl Cache {
             &self.counters.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::hot().cache_read(value.is_some());
         value
     }
 

@@ -30,14 +30,21 @@ pub use worlds::{
     WorldSettings,
 };
 
-/// Dispatches `$body` to the backend's pool, bound to `$pool` (the same SQL runs on both).
+/// Dispatches `$body` to the backend's pool, bound to `$pool` (the same SQL runs on both), and records
+/// its time (pool wait included) in `cosmic_db_query_duration_seconds`, labelled by the store module the
+/// statement is written in.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {{
         $store.count_query();
-        match &$store.backend {
+        let started = ::std::time::Instant::now();
+        let result = match &$store.backend {
             $crate::store::Backend::Sqlite($pool) => $body,
             $crate::store::Backend::Postgres($pool) => $body,
-        }
+        };
+        $crate::metrics::hot()
+            .db_query($crate::metrics::DbOp::from_module(module_path!()))
+            .record(started.elapsed());
+        result
     }};
 }
 pub(crate) use on_pool;

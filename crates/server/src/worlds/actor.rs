@@ -21,6 +21,7 @@ use tracing::{debug, error, info, warn};
 use super::frames::{TickFrame, TickInput};
 use super::publisher::Publisher;
 use super::{ReplyTag, ToWorld, WorldHandle, WorldStats, mapping};
+use crate::metrics::TickPhase;
 use crate::store::{PlayerStatsRow, Store};
 use crate::ws::link::ConnLink;
 
@@ -135,6 +136,8 @@ pub fn spawn_world(
     };
     let task = tokio::spawn(async move {
         actor.run(&mut shutdown).await;
+        let bodies = WorldStats::get(&actor.stats.bodies);
+        crate::metrics::hot().world_bodies.decrement(bodies as f64);
         actor.persist().await;
         actor.world.snapshot()
     });
@@ -209,14 +212,25 @@ impl Actor {
                 Err(_) => break,
             }
         }
+        let journal_started = Instant::now();
         let (commands, tags) = self.journal(commands, tags).await;
+        crate::metrics::hot()
+            .tick_phase(TickPhase::Journal)
+            .record(journal_started.elapsed());
         self.step(commands, tags);
         let took = start.elapsed();
         self.stats
             .last_tick_nanos
             .store(took.as_nanos() as u64, Ordering::Relaxed);
+        self.stats
+            .last_tick_at_ms
+            .store(crate::store::now_ms() as u64, Ordering::Relaxed);
+        self.stats
+            .period_nanos
+            .store(period.as_nanos() as u64, Ordering::Relaxed);
         if took + lag > period {
             self.stats.overruns.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::hot().tick_overruns.increment(1);
             debug!(
                 world = self.options.id,
                 took_ms = took.as_secs_f64() * 1e3,
@@ -381,7 +395,15 @@ impl Actor {
     }
 
     fn step(&mut self, commands: Vec<sim::Command>, tags: Vec<Option<(ReplyTag, ConnLink)>>) {
-        let report = self.world.step(&commands);
+        let hot = crate::metrics::hot();
+        let mut phase_started = Instant::now();
+        let report = self.world.step_observed(&commands, |phase| {
+            let now = Instant::now();
+            if let Some(h) = hot.sim_phase(phase) {
+                h.record(now - phase_started);
+            }
+            phase_started = now;
+        });
         for (tag, outcome) in tags.into_iter().zip(report.outcomes) {
             if let Some((tag, link)) = tag {
                 link.reply(tag, outcome);
@@ -391,11 +413,15 @@ impl Actor {
         self.stats
             .interactions
             .fetch_add(report.interactions, Ordering::Relaxed);
-        self.stats
-            .bodies
-            .store(self.world.bodies().len() as u64, Ordering::Relaxed);
+        hot.interactions.increment(report.interactions);
+        let bodies = self.world.bodies().len() as u64;
+        let before = self.stats.bodies.swap(bodies, Ordering::Relaxed);
+        hot.world_bodies.increment(bodies as f64 - before as f64);
+        let publish_started = Instant::now();
         let events = report.events.iter().map(mapping::wire_event).collect();
         self.publish(events);
+        hot.tick_phase(TickPhase::Publish)
+            .record(publish_started.elapsed());
     }
 
     /// Builds this tick's frame (encoding the delta from the previous tick once) and publishes it.
@@ -404,6 +430,10 @@ impl Actor {
         for codec in protocol::Codec::ALL {
             let s = self.publisher.codec_stats(codec);
             let out = &self.stats.codec[codec as usize];
+            // The stats are running totals: the metric counts what this tick added.
+            let raw = s.bytes_in.saturating_sub(out[1].load(Ordering::Relaxed));
+            let compressed = s.bytes_out.saturating_sub(out[2].load(Ordering::Relaxed));
+            crate::metrics::hot().frame_bytes(codec, raw, compressed);
             for (slot, v) in out.iter().zip([s.frames, s.bytes_in, s.bytes_out, s.nanos]) {
                 slot.store(v, Ordering::Relaxed);
             }

@@ -79,6 +79,10 @@ pub struct WorldStats {
     pub interactions: AtomicU64,
     /// Nanoseconds of the last tick.
     pub last_tick_nanos: AtomicU64,
+    /// When the last tick ended (Unix milliseconds; 0 before the first).
+    pub last_tick_at_ms: AtomicU64,
+    /// The tick period in nanoseconds.
+    pub period_nanos: AtomicU64,
     /// Per codec: frames, bytes in, bytes out, nanoseconds (index = codec byte).
     pub codec: [[AtomicU64; 4]; 4],
 }

@@ -17,15 +17,27 @@ use crate::state::{AppState, ConnInfo};
 use crate::worlds::ToWorld;
 
 /// Runs a connection until it closes.
-pub async fn run(socket: WebSocket, state: AppState, token: Option<String>) {
+/// `request_id` is the upgrade request's id: it goes on every log line of the connection with its own id.
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    token: Option<String>,
+    request_id: Option<String>,
+) {
     let proto = match socket.protocol().and_then(|p| p.to_str().ok()) {
         Some(SUBPROTOCOL_BIN) => Proto::V1Bin,
         Some(SUBPROTOCOL_JSON) => Proto::V1Json,
         _ => Proto::V0,
     };
     let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let span = info_span!("ws", conn = id, proto = proto.label());
+    let span = info_span!(
+        "ws",
+        conn = id,
+        proto = proto.label(),
+        request_id = request_id.as_deref().unwrap_or("")
+    );
     async move {
+        crate::metrics::hot().ws_opened(proto);
         state.conns.insert(
             id,
             ConnInfo {
@@ -73,6 +85,7 @@ pub async fn run(socket: WebSocket, state: AppState, token: Option<String>) {
             reader.drain().await;
         }
         state.conns.remove(&id);
+        crate::metrics::hot().ws_closed(reason.cause);
         debug!(
             code = reason.code,
             cause = reason.cause,

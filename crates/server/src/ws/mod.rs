@@ -50,13 +50,15 @@ pub struct WsQuery {
 pub async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let request_id = crate::request_id::of(&headers);
     let o = &state.ws;
     ws.protocols([SUBPROTOCOL_BIN, SUBPROTOCOL_JSON])
         .read_buffer_size(o.read_buffer)
         .write_buffer_size(o.write_buffer)
         .max_message_size(o.hard_max_message_size())
         .max_frame_size(o.hard_max_message_size())
-        .on_upgrade(move |socket| conn::run(socket, state, query.token))
+        .on_upgrade(move |socket| conn::run(socket, state, query.token, request_id))
 }

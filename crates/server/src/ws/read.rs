@@ -57,6 +57,9 @@ impl Reader {
                 Message::Binary(b) => b.len(),
                 _ => 0,
             };
+            if matches!(msg, Message::Text(_) | Message::Binary(_)) {
+                crate::metrics::hot().ws_in(size);
+            }
             if size > self.options.max_message_size {
                 return Err(bye(1009, "message too big", "too_big"));
             }

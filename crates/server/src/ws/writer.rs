@@ -112,10 +112,19 @@ pub async fn run(
 }
 
 async fn send(sink: &mut Sink, msg: Message, limit: Duration) -> bool {
-    matches!(
+    let data = match &msg {
+        Message::Text(t) => Some(t.len()),
+        Message::Binary(b) => Some(b.len()),
+        _ => None,
+    };
+    let sent = matches!(
         tokio::time::timeout(limit, sink.send(msg)).await,
         Ok(Ok(()))
-    )
+    );
+    if sent && let Some(bytes) = data {
+        crate::metrics::hot().ws_out(bytes);
+    }
+    sent
 }
 
 /// Resolves when the followed world publishes a new frame (`false` if the world is gone); never

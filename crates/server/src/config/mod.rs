@@ -1,0 +1,286 @@
+//! Layered configuration of `cosmic`: the file/environment schema [`Settings`], its layering
+//! ([`sources`]: defaults < `cosmic.toml` < `cosmic.<profile>.toml` < environment < flags, each value
+//! remembering where it came from) and `cosmic config check` ([`check`]: validation, conversion into
+//! [`crate::Config`], the redacted report).
+//!
+//! This module reads files and the environment it is handed; it does not start anything, and it never
+//! prints or logs a secret (`auth.jwt_secret`, `database.url`, `redis.url`). Durations are whole seconds
+//! in keys ending in `_secs`. Every key is listed in [`keys::KEYS`] and documented in
+//! `docs/configuration.md`.
+
+pub mod check;
+pub mod keys;
+pub mod sources;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use check::{check, report};
+pub use sources::{ConfigError, Flag, Loaded, Sources, load};
+
+use crate::telemetry::LogFormat;
+
+/// Everything `cosmic.toml` and `COSMIC_<SECTION>__<KEY>` can set, one struct per `[section]`.
+/// Unknown sections and keys are refused (typo protection).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub cache: CacheSettings,
+    pub auth: AuthSettings,
+    pub api: ApiSettings,
+    pub world: WorldSettings,
+    pub ws: WsSettings,
+    pub log: LogSettings,
+    pub metrics: MetricsSettings,
+    pub shutdown: ShutdownSettings,
+}
+
+/// `[server]`: where to listen and keep data, and whether this is a production deployment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Refuses insecure settings (see [`crate::Config::check_production`]).
+    pub production: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            production: false,
+        }
+    }
+}
+
+/// `[database]`: none means SQLite at `<data_dir>/cosmic.db`.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Secret: may carry a password. Redacted in `Debug` and in the report.
+    pub url: Option<String>,
+}
+
+/// `[redis]`: none means the in-process cache.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Secret: may carry a password. Redacted in `Debug` and in the report.
+    pub url: Option<String>,
+}
+
+fn redacted_url(url: &Option<String>) -> Option<String> {
+    url.as_deref().map(keys::redact_url)
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redacted_url(&self.url))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redacted_url(&self.url))
+            .finish()
+    }
+}
+
+/// `[cache]`: time to live per kind, and the in-process cache's size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    pub player_state_ttl_secs: u64,
+    pub world_summary_ttl_secs: u64,
+    pub leaderboard_ttl_secs: u64,
+    pub user_profile_ttl_secs: u64,
+    pub max_entries: u64,
+    pub namespace: String,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        let c = crate::cache::CacheConfig::default();
+        Self {
+            player_state_ttl_secs: c.player_state.as_secs(),
+            world_summary_ttl_secs: c.world_summary.as_secs(),
+            leaderboard_ttl_secs: c.leaderboard.as_secs(),
+            user_profile_ttl_secs: c.user_profile.as_secs(),
+            max_entries: c.max_entries,
+            namespace: c.namespace,
+        }
+    }
+}
+
+/// `[auth]`: token signing and password hashing.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Secret: redacted in `Debug` and in the report. Default: the development secret.
+    pub jwt_secret: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        let a = crate::api::AuthConfig::default();
+        Self {
+            jwt_secret: a.jwt_secret,
+            access_ttl_secs: a.access_ttl.as_secs(),
+            refresh_ttl_secs: a.refresh_ttl.as_secs(),
+            hash_concurrency: a.hash_concurrency,
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &keys::REDACTED)
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .field("refresh_ttl_secs", &self.refresh_ttl_secs)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .finish()
+    }
+}
+
+/// `[api]`: the HTTP API's extras.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    pub swagger_ui: bool,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self { swagger_ui: true }
+    }
+}
+
+/// `[world]`: the default world and every world actor's limits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorldSettings {
+    pub tick_rate_hz: u32,
+    pub bodies: usize,
+    pub seed: u64,
+    /// A balance file replacing the compiled-in one.
+    pub balance: Option<PathBuf>,
+    pub command_queue: usize,
+    pub max_commands_per_tick: usize,
+    pub history_ticks: usize,
+    pub hibernate_after_secs: u64,
+    pub snapshot_every_secs: u64,
+    pub stats_every_secs: u64,
+}
+
+impl Default for WorldSettings {
+    fn default() -> Self {
+        let c = crate::Config::default();
+        let w = crate::worlds::WorldOptions::default();
+        Self {
+            tick_rate_hz: c.tick_rate_hz,
+            bodies: c.world_bodies,
+            seed: c.world_seed,
+            balance: None,
+            command_queue: w.command_queue,
+            max_commands_per_tick: w.max_commands_per_tick,
+            history_ticks: w.history_ticks,
+            hibernate_after_secs: w.hibernate_after.as_secs(),
+            snapshot_every_secs: w.snapshot_every.as_secs(),
+            stats_every_secs: w.stats_every.as_secs(),
+        }
+    }
+}
+
+/// `[ws]`: every WebSocket limit (see [`crate::ws::WsOptions`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WsSettings {
+    pub ping_interval_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub hello_timeout_secs: u64,
+    pub close_timeout_secs: u64,
+    pub write_timeout_secs: u64,
+    pub max_message_size: usize,
+    pub outbound_queue: usize,
+    pub rate_per_second: f64,
+    pub rate_burst: f64,
+    pub rate_strikes: u32,
+    pub read_buffer: usize,
+    pub write_buffer: usize,
+    pub player_state_every: u64,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        let w = crate::ws::WsOptions::default();
+        Self {
+            ping_interval_secs: w.ping_interval.as_secs(),
+            idle_timeout_secs: w.idle_timeout.as_secs(),
+            hello_timeout_secs: w.hello_timeout.as_secs(),
+            close_timeout_secs: w.close_timeout.as_secs(),
+            write_timeout_secs: w.write_timeout.as_secs(),
+            max_message_size: w.max_message_size,
+            outbound_queue: w.outbound_queue,
+            rate_per_second: w.rate_per_second,
+            rate_burst: w.rate_burst,
+            rate_strikes: w.rate_strikes,
+            read_buffer: w.read_buffer,
+            write_buffer: w.write_buffer,
+            player_state_every: w.player_state_every,
+        }
+    }
+}
+
+/// `[log]`: line format and filter (`RUST_LOG`, when set, overrides the filter).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        let l = crate::telemetry::LogConfig::default();
+        Self {
+            format: l.format,
+            filter: l.filter,
+        }
+    }
+}
+
+/// `[metrics]`: none serves `/metrics` on the main listener only.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub listen: Option<SocketAddr>,
+}
+
+/// `[shutdown]`: how long a graceful shutdown waits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownSettings {
+    pub timeout_secs: u64,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        Self {
+            timeout_secs: crate::Config::default().shutdown_timeout.as_secs(),
+        }
+    }
+}

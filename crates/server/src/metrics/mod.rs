@@ -1,0 +1,142 @@
+//! Prometheus metrics at `/metrics`: the recorder (installed once per process), the pre-registered
+//! handles hot paths record through, the HTTP middleware, and the scrape handler (also servable on a
+//! listener of its own, `metrics_listen`).
+//!
+//! Every metric is declared in [`names`]; nothing else invents a metric name. Values are process-wide:
+//! several applications started in one process (tests) share one recorder. This module reads state and
+//! records numbers; it must not change what it measures (no locks taken on hot paths, no blocking).
+
+pub mod hot;
+pub mod http;
+pub mod names;
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics::{describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing::{info, warn};
+
+pub use hot::{DbOp, Hot, TickPhase};
+use names::{ALL, BUILD_INFO, DB_POOL_CONNECTIONS, Kind, PROCESS_START_TIME_SECONDS};
+
+use crate::state::AppState;
+
+/// The content type of the Prometheus text exposition format.
+pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// How often histogram samples are folded into their buckets when nobody scrapes (bounds their memory).
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
+static HOT: OnceLock<Hot> = OnceLock::new();
+
+/// Installs the Prometheus recorder as the global recorder (once per process; later calls return the
+/// same handle) and describes every metric in [`names::ALL`].
+pub fn install() -> &'static PrometheusHandle {
+    RECORDER.get_or_init(|| {
+        let mut builder = PrometheusBuilder::new();
+        let histograms = ALL
+            .iter()
+            .filter(|d| d.kind == Kind::Histogram && !d.buckets.is_empty());
+        for def in histograms {
+            let matcher = Matcher::Full(def.name.into());
+            // Only empty buckets are refused, and those were filtered out.
+            builder = match builder.set_buckets_for_metric(matcher, def.buckets) {
+                Ok(b) => b,
+                Err(e) => {
+                    warn!(metric = def.name, error = %e, "Histogram buckets refused.");
+                    PrometheusBuilder::new()
+                }
+            };
+        }
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            warn!("Another metrics recorder is installed: /metrics will stay empty.");
+        }
+        for def in ALL {
+            match def.kind {
+                Kind::Counter => describe_counter!(def.name, def.unit, def.help),
+                Kind::Gauge => describe_gauge!(def.name, def.unit, def.help),
+                Kind::Histogram => describe_histogram!(def.name, def.unit, def.help),
+            }
+        }
+        gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        gauge!(PROCESS_START_TIME_SECONDS).set(now);
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkeep.run_upkeep();
+                }
+            });
+        if let Err(e) = spawned {
+            warn!(error = %e, "Cannot start metrics upkeep: histograms drain only when scraped.");
+        }
+        handle
+    })
+}
+
+/// The hot-path handles (installing the recorder first if nothing has yet).
+pub fn hot() -> &'static Hot {
+    HOT.get_or_init(|| {
+        install();
+        Hot::register()
+    })
+}
+
+/// Sets the series read from state at scrape time (the database pool), then renders everything.
+pub fn render(state: &AppState) -> String {
+    let handle = install();
+    let pool = state.store.pool_stats();
+    gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
+    gauge!(DB_POOL_CONNECTIONS, "state" => "busy")
+        .set(f64::from(pool.size.saturating_sub(pool.idle)));
+    handle.render()
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], render(&state))
+}
+
+/// A router with only `/metrics` (for [`spawn_listener`]).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(serve))
+        .with_state(state)
+}
+
+/// Binds `addr` and serves `/metrics` there until the server shuts down.
+pub async fn spawn_listener(addr: SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
+    let mut shutdown = state.shutdown.clone();
+    let app = router(state);
+    info!(addr = %listener.local_addr().unwrap_or(addr), "Serving /metrics.");
+    tokio::spawn(async move {
+        let stop = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            warn!(error = %e, "Metrics listener failed.");
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! Every metric the server exports, declared once: its name, kind, help text and (for histograms) its
+//! buckets. [`super::install`] describes them all from [`ALL`]; instrumentation refers to the consts.
+//!
+//! Names follow `cosmic_<what>_<unit>[_total]`. Labels come from enums or matched routes only: never user
+//! ids, world ids or raw paths.
+
+use metrics::Unit;
+
+/// What kind of series a metric is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// One metric's declaration.
+#[derive(Clone, Copy, Debug)]
+pub struct Def {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub unit: Unit,
+    pub help: &'static str,
+    /// Histogram bucket upper bounds (histograms only).
+    pub buckets: &'static [f64],
+}
+
+/// Request latencies: 1 ms to 10 s.
+const HTTP_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Tick phases: 10 µs to 250 ms (a 20 Hz tick has 50 ms in all).
+const TICK_BUCKETS: &[f64] = &[
+    0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025,
+    0.05, 0.1, 0.25,
+];
+/// Database statements: 50 µs to 5 s (the pool's acquire timeout).
+const DB_BUCKETS: &[f64] = &[
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0, 2.5, 5.0,
+];
+
+pub const HTTP_REQUESTS_TOTAL: &str = "cosmic_http_requests_total";
+pub const HTTP_REQUEST_DURATION_SECONDS: &str = "cosmic_http_request_duration_seconds";
+pub const WS_CONNECTIONS: &str = "cosmic_ws_connections";
+pub const WS_CONNECTIONS_ACCEPTED_TOTAL: &str = "cosmic_ws_connections_accepted_total";
+pub const WS_CONNECTIONS_CLOSED_TOTAL: &str = "cosmic_ws_connections_closed_total";
+pub const WS_MESSAGES_TOTAL: &str = "cosmic_ws_messages_total";
+pub const WS_BYTES_TOTAL: &str = "cosmic_ws_bytes_total";
+pub const WS_FRAME_BYTES_TOTAL: &str = "cosmic_ws_frame_bytes_total";
+pub const TICK_DURATION_SECONDS: &str = "cosmic_tick_duration_seconds";
+pub const TICK_OVERRUNS_TOTAL: &str = "cosmic_tick_overruns_total";
+pub const WORLD_BODIES: &str = "cosmic_world_bodies";
+pub const PHYSICS_INTERACTIONS_TOTAL: &str = "cosmic_physics_interactions_total";
+pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
+pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
+pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";
+pub const BUILD_INFO: &str = "cosmic_build_info";
+pub const PROCESS_START_TIME_SECONDS: &str = "cosmic_process_start_time_seconds";
+
+const fn counter(name: &'static str, unit: Unit, help: &'static str) -> Def {
+    Def {
+        name,
+        kind: Kind::Counter,
+        unit,
+        help,
+        buckets: &[],
+    }
+}
+
+const fn gauge(name: &'static str, unit: Unit, help: &'static str) -> Def {
+    Def {
+        name,
+        kind: Kind::Gauge,
+        unit,
+        help,
+        buckets: &[],
+    }
+}
+
+const fn histogram(name: &'static str, buckets: &'static [f64], help: &'static str) -> Def {
+    Def {
+        name,
+        kind: Kind::Histogram,
+        unit: Unit::Seconds,
+        help,
+        buckets,
+    }
+}
+
+/// Every metric, in the order an operator would read them.
+pub const ALL: &[Def] = &[
+    counter(
+        HTTP_REQUESTS_TOTAL,
+        Unit::Count,
+        "HTTP requests answered, by method, matched route (\"unmatched\" for unknown paths) and status.",
+    ),
+    histogram(
+        HTTP_REQUEST_DURATION_SECONDS,
+        HTTP_BUCKETS,
+        "Time from request to response head, by method and matched route.",
+    ),
+    gauge(
+        WS_CONNECTIONS,
+        Unit::Count,
+        "WebSocket connections open now.",
+    ),
+    counter(
+        WS_CONNECTIONS_ACCEPTED_TOTAL,
+        Unit::Count,
+        "WebSocket connections accepted, by protocol (v0, v1_json, v1_bin).",
+    ),
+    counter(
+        WS_CONNECTIONS_CLOSED_TOTAL,
+        Unit::Count,
+        "WebSocket connections closed, by cause (client_closed, idle_timeout, slow_consumer, ...).",
+    ),
+    counter(
+        WS_MESSAGES_TOTAL,
+        Unit::Count,
+        "WebSocket data messages (text and binary), by direction (in, out).",
+    ),
+    counter(
+        WS_BYTES_TOTAL,
+        Unit::Bytes,
+        "Payload bytes of WebSocket data messages, by direction (in, out).",
+    ),
+    counter(
+        WS_FRAME_BYTES_TOTAL,
+        Unit::Bytes,
+        "World frame payload bytes encoded once per tick, by codec and stage (raw before compression, \
+         compressed after).",
+    ),
+    histogram(
+        TICK_DURATION_SECONDS,
+        TICK_BUCKETS,
+        "Time spent in each phase of a world tick (the simulation's phases, journal, publish).",
+    ),
+    counter(
+        TICK_OVERRUNS_TOTAL,
+        Unit::Count,
+        "Ticks that took longer than the tick period (including the wait for their start).",
+    ),
+    gauge(WORLD_BODIES, Unit::Count, "Bodies in all running worlds."),
+    counter(
+        PHYSICS_INTERACTIONS_TOTAL,
+        Unit::Count,
+        "Gravity interactions evaluated (pairs, or body-cell pairs for Barnes-Hut).",
+    ),
+    counter(
+        CACHE_REQUESTS_TOTAL,
+        Unit::Count,
+        "Cache reads by result: hit or miss (every read is one of them), and error (failed backend calls \
+         of any kind, on top).",
+    ),
+    gauge(
+        DB_POOL_CONNECTIONS,
+        Unit::Count,
+        "Database pool connections by state (idle, busy), as of the scrape.",
+    ),
+    histogram(
+        DB_QUERY_DURATION_SECONDS,
+        DB_BUCKETS,
+        "Database statement time including the wait for a pooled connection, by store area (op).",
+    ),
+    gauge(
+        BUILD_INFO,
+        Unit::Count,
+        "Always 1; the server's version is the label.",
+    ),
+    gauge(
+        PROCESS_START_TIME_SECONDS,
+        Unit::Seconds,
+        "When metrics started being recorded, in seconds since the Unix epoch.",
+    ),
+];
+
+/// The label value for a route no handler matched.
+pub const UNMATCHED: &str = "unmatched";
