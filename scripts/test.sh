@@ -19,7 +19,7 @@ step "Build (the dev profile optimises dependencies; one build serves the smoke 
 cargo build --workspace --all-targets --locked
 
 step "Benchmark smoke runs (dev profile, --quick: they check the suites run, figures are not recorded)"
-for suite in gravity codec api; do
+for suite in gravity codec api observability; do
   cargo run --locked --bin cosmic -- bench "$suite" --quick --json | tail -n 1
 done
 

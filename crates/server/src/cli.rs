@@ -242,13 +242,15 @@ fn migrate(args: &StorageArgs) -> anyhow::Result<()> {
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let loaded = crate::config::load(&args.sources()?)?;
     let config = loaded.to_config()?;
-    crate::config::check::check_production(&loaded, &config)?;
     crate::telemetry::init(&config.log);
     crate::app::mark_started();
     let data_dir = &config.data_dir;
     std::fs::create_dir_all(data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display()))?;
     runtime()?.block_on(async move {
+        // Secrets kept in AWS (`aws-ssm:…`, `aws-sm:…`) are fetched before the production checks see them.
+        let config = crate::config::aws::resolve(config).await?;
+        crate::config::check::check_production(&loaded, &config)?;
         let app = crate::Application::build(config).await?;
         app.run_until_stopped(crate::app::shutdown_signal()).await
     })

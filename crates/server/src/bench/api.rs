@@ -212,13 +212,13 @@ async fn pass(
 
 /// What the load hits: the worlds, and one access token per user.
 #[derive(Debug)]
-struct Targets {
+pub(super) struct Targets {
     default_world: i64,
     worlds: Vec<i64>,
     tokens: Vec<String>,
 }
 
-async fn seed(state: &crate::state::AppState, id: &str) -> anyhow::Result<Targets> {
+pub(super) async fn seed(state: &crate::state::AppState, id: &str) -> anyhow::Result<Targets> {
     let store: &Store = &state.store;
     let default_world = i64::try_from(state.default_world)?;
     let mut worlds = vec![default_world];
@@ -278,7 +278,7 @@ fn splitmix(i: u64) -> u64 {
 }
 
 /// Request `i` of the mix: its path and, for the profile, a bearer token.
-fn request(targets: &Targets, i: u64) -> (String, Option<&str>) {
+pub(super) fn request(targets: &Targets, i: u64) -> (String, Option<&str>) {
     let n = splitmix(i);
     let pick = (n >> 32) as usize;
     match n % 100 {

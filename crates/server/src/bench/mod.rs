@@ -8,6 +8,7 @@ pub mod api;
 pub mod codec;
 pub mod gravity;
 pub mod machine;
+pub mod observability;
 pub mod world;
 
 use clap::ValueEnum;
@@ -21,6 +22,8 @@ pub enum Suite {
     Codec,
     /// Database load and latency of the REST API's reads without and with the cache.
     Api,
+    /// Throughput of the REST reads with metrics and request logging on versus off.
+    Observability,
 }
 
 /// Runs one suite and prints its figures.
@@ -35,6 +38,7 @@ pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
         }
         Suite::Codec => codec::run(quick)?,
         Suite::Api => api::run(quick)?,
+        Suite::Observability => observability::run(quick)?,
     };
     if let serde_json::Value::Object(map) = &mut figures {
         map.insert(

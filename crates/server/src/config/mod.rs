@@ -8,6 +8,7 @@
 //! in keys ending in `_secs`. Every key is listed in [`keys::KEYS`] and documented in
 //! `docs/configuration.md`.
 
+pub mod aws;
 pub mod check;
 pub mod keys;
 pub mod sources;

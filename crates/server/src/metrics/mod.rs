@@ -35,6 +35,13 @@ pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns metrics off for this process (the observability benchmark's baseline): must run before anything
+/// records; every metric then goes to the no-op recorder and `/metrics` stays empty.
+pub fn disable() {
+    DISABLED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
 static HOT: OnceLock<Hot> = OnceLock::new();
 
 /// Installs the Prometheus recorder as the global recorder (once per process; later calls return the
@@ -58,6 +65,13 @@ pub fn install() -> &'static PrometheusHandle {
         }
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
+        // `COSMIC_METRICS_DISABLED=1`: the baseline of the observability measurements (docs/BENCHMARKS.md).
+        if std::env::var_os("COSMIC_METRICS_DISABLED").is_some() {
+            disable();
+        }
+        if DISABLED.load(std::sync::atomic::Ordering::SeqCst) {
+            return handle;
+        }
         if metrics::set_global_recorder(recorder).is_err() {
             warn!("Another metrics recorder is installed: /metrics will stay empty.");
         }
