@@ -36,7 +36,7 @@ pub const SWAGGER_UI_PATH: &str = "/swagger-ui";
         accounts::RegisterRequest, accounts::LoginRequest, accounts::RefreshRequest,
         accounts::UpdateMeRequest, accounts::UserView, accounts::TokenResponse,
         worlds::CreateWorldRequest, worlds::UpdateWorldRequest, worlds::WorldSummary, worlds::PlayerStatsView,
-        leaderboard::Leaderboard, leaderboard::Stats,
+        leaderboard::Leaderboard, leaderboard::Stats, crate::store::StatsSummary,
         crate::store::LeaderboardEntry, crate::store::LeaderboardMetric,
     )),
     modifiers(&BearerScheme),

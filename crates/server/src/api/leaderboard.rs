@@ -12,7 +12,7 @@ use super::auth::AuthUser;
 use super::error::{ApiError, ApiQuery, ErrorBody};
 use crate::cache::CacheKind;
 use crate::state::AppState;
-use crate::store::{LeaderboardEntry, LeaderboardMetric};
+use crate::store::{LeaderboardEntry, LeaderboardMetric, StatsSummary};
 
 /// Entries a leaderboard returns unless `limit` says otherwise.
 pub const DEFAULT_LEADERBOARD_LIMIT: i64 = 10;
@@ -43,17 +43,11 @@ pub struct Leaderboard {
     pub entries: Vec<LeaderboardEntry>,
 }
 
-/// Server-wide totals plus live figures.
+/// Server-wide totals (from the store) plus live figures.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Stats {
-    pub users: i64,
-    pub guests: i64,
-    /// Worlds stored.
-    pub worlds: i64,
-    /// Players with stored figures in some world.
-    pub players: i64,
-    pub total_dust: f64,
-    pub stars_created: i64,
+    #[serde(flatten)]
+    pub totals: StatsSummary,
     /// Worlds whose actors run on this server.
     pub worlds_running: u64,
     /// WebSocket connections open on this server.
@@ -145,12 +139,7 @@ pub async fn leaderboard(
 pub async fn stats(State(state): State<AppState>) -> Result<axum::Json<Stats>, ApiError> {
     let s = state.store.stats_summary().await?;
     Ok(axum::Json(Stats {
-        users: s.users,
-        guests: s.guests,
-        worlds: s.worlds,
-        players: s.players,
-        total_dust: s.total_dust,
-        stars_created: s.stars_created,
+        totals: s,
         worlds_running: state.worlds.all().len() as u64,
         connections: state.conns.len() as u64,
     }))
