@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use axum::Router;
+use axum::middleware::map_response;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -17,6 +18,7 @@ use crate::api::{AuthConfig, DEV_JWT_SECRET};
 use crate::cache::{Cache, CacheConfig};
 use crate::state::{AppState, Services};
 use crate::store::Store;
+use crate::web::headers;
 use crate::worlds::WorldOptions;
 use crate::worlds::loader::{DefaultWorld, start_all};
 use crate::ws::{self, WsOptions};
@@ -43,6 +45,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Serve Swagger UI at `/swagger-ui/`.
     pub swagger_ui: bool,
+    /// Where the built web client is and how it is served.
+    pub web: crate::web::WebConfig,
     /// Production profile: refuses insecure settings.
     pub production: bool,
     pub log: crate::telemetry::LogConfig,
@@ -68,6 +72,7 @@ impl Default for Config {
             cache: CacheConfig::default(),
             auth: AuthConfig::default(),
             swagger_ui: true,
+            web: crate::web::WebConfig::default(),
             production: false,
             log: crate::telemetry::LogConfig::default(),
             metrics_listen: None,
@@ -150,6 +155,10 @@ impl Application {
             shutdown.clone(),
         )
         .await?;
+        let web_config = config.web.clone();
+        let web = tokio::task::spawn_blocking(move || crate::web::WebClient::load(&web_config))
+            .await
+            .context("loading the web client")?;
         let services = Services {
             data_dir: config.data_dir.clone(),
             balance: std::sync::Arc::new(config.balance.clone()),
@@ -158,6 +167,7 @@ impl Application {
             cache,
             auth: config.auth.clone(),
             swagger_ui: config.swagger_ui,
+            web: std::sync::Arc::new(web),
         };
         let state = AppState::new(
             started.registry,
@@ -238,18 +248,25 @@ impl Application {
     }
 }
 
-/// Every route, merged in one place.
+/// Every route, merged in one place; what no route matches is the web client's (see [`crate::web`]).
 pub fn router(state: AppState) -> Router {
     crate::metrics::install();
+    let no_store = || map_response(headers::no_store);
+    let hsts = state.web.hsts;
     Router::new()
         .route("/ws", get(ws::upgrade))
-        .route("/metrics", get(crate::metrics::serve))
-        .merge(crate::health::router())
-        .nest("/api", crate::api::router())
+        .route("/metrics", get(crate::metrics::serve).layer(no_store()))
+        .merge(crate::health::router().layer(no_store()))
+        .nest(
+            "/api",
+            crate::api::router().layer(map_response(headers::private_no_store)),
+        )
         .merge(crate::api::docs::router(state.swagger_ui))
+        .fallback(crate::web::serve)
         // Innermost of the layers: it sees the matched route axum sets before calling a route.
         .layer(axum::middleware::from_fn(crate::metrics::http::track))
         .layer(axum::middleware::from_fn(crate::request_id::middleware))
+        .layer(axum::middleware::from_fn_with_state(hsts, headers::global))
         .with_state(state)
 }
 

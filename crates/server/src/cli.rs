@@ -99,6 +99,9 @@ pub struct ServeArgs {
     /// Do not serve Swagger UI at /swagger-ui/.
     #[arg(long)]
     pub no_swagger_ui: bool,
+    /// Directory of the built web client, served at / [default: web/dist].
+    #[arg(long, value_name = "DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Ticks per second of the default world (1-60) [default: 20].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub tick_rate: Option<u32>,
@@ -171,6 +174,8 @@ impl ServeArgs {
         );
         let no_swagger = self.no_swagger_ui.then_some(false);
         f.set("--no-swagger-ui", "api.swagger_ui", no_swagger);
+        let web_dir = self.web_dir.as_ref().map(|d| d.display().to_string());
+        f.set("--web-dir", "web.dir", web_dir);
         f.set("--tick-rate", "world.tick_rate_hz", self.tick_rate);
         f.set("--world-bodies", "world.bodies", self.world_bodies);
         let balance = self.balance.as_ref().map(|b| b.display().to_string());

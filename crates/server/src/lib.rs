@@ -12,6 +12,7 @@ pub mod request_id;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 pub mod worlds;
 pub mod ws;
 

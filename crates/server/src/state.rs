@@ -43,6 +43,8 @@ pub struct AppState {
     pub world_options: WorldOptions,
     /// The data directory (its free space is reported by `/health/detailed`).
     pub data_dir: Arc<std::path::PathBuf>,
+    /// The built web client, served from memory by the router's fallback.
+    pub web: Arc<crate::web::WebClient>,
     /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
     pub world_tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<sim::WorldState>>>>,
 }
@@ -57,6 +59,7 @@ pub struct Services {
     pub cache: Cache,
     pub auth: AuthConfig,
     pub swagger_ui: bool,
+    pub web: Arc<crate::web::WebClient>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             swagger_ui: services.swagger_ui,
             balance: services.balance,
             world_options: services.world_options,
+            web: services.web,
             world_tasks: Arc::default(),
             data_dir: Arc::new(services.data_dir),
         }

@@ -72,6 +72,40 @@ fn layers_apply_in_order_default_file_env_flag() {
 }
 
 #[test]
+fn the_web_client_keys_come_from_the_file_the_environment_and_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config::load(&sources(dir.path(), &[], vec![]))
+        .unwrap()
+        .to_config()
+        .unwrap();
+    assert_eq!(c.web.dir, Path::new("web/dist"));
+    assert!(!c.web.hsts);
+
+    std::fs::write(dir.path().join("cosmic.toml"), "[web]\nhsts = true\n").unwrap();
+    let env = [("COSMIC_WEB__DIR", "/srv/cosmic/web")];
+    let loaded = config::load(&sources(dir.path(), &env, vec![])).unwrap();
+    assert_eq!(
+        loaded.origin("web.dir"),
+        "environment variable COSMIC_WEB__DIR"
+    );
+    let c = loaded.to_config().unwrap();
+    assert_eq!(c.web.dir, Path::new("/srv/cosmic/web"));
+    assert!(c.web.hsts);
+
+    let flags = vec![flag("--web-dir", "web.dir", "build")];
+    let loaded = config::load(&sources(dir.path(), &env, flags)).unwrap();
+    assert_eq!(loaded.origin("web.dir"), "flag --web-dir");
+    assert_eq!(loaded.to_config().unwrap().web.dir, Path::new("build"));
+    let report = config::report(&loaded);
+    assert!(report.contains("[web]\ndir = \"build\""), "{report}");
+
+    let env = [("COSMIC_WEB__HSTS", "maybe")];
+    let e = load_err(&sources(dir.path(), &env, vec![]));
+    assert_eq!(e.key, "web.hsts");
+    assert!(e.origin.contains("COSMIC_WEB__HSTS"), "{e}");
+}
+
+#[test]
 fn the_profile_file_overrides_the_base_file_and_production_turns_checks_on() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cosmic.toml"), "[world]\nbodies = 10\n").unwrap();

@@ -140,6 +140,10 @@ impl Loaded {
             cache,
             auth,
             swagger_ui: s.api.swagger_ui,
+            web: crate::web::WebConfig {
+                dir: s.web.dir.clone(),
+                hsts: s.web.hsts,
+            },
             production: s.server.production,
             log: crate::telemetry::LogConfig {
                 format: s.log.format,

@@ -133,6 +133,15 @@ pub const KEYS: &[KeyInfo] = &[
     count("auth.hash_concurrency", 1.0, "a count, 1 or more"),
     flag(key("api.swagger_ui", Kind::Bool, BOOL), "--no-swagger-ui"),
     flag(
+        key(
+            "web.dir",
+            Kind::Text,
+            "a directory path (the web client's build, e.g. web/dist)",
+        ),
+        "--web-dir",
+    ),
+    key("web.hsts", Kind::Bool, BOOL),
+    flag(
         bounded(
             count("world.tick_rate_hz", 1.0, "ticks per second, 1 to 60"),
             60.0,

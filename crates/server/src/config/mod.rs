@@ -34,6 +34,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub auth: AuthSettings,
     pub api: ApiSettings,
+    pub web: WebSettings,
     pub world: WorldSettings,
     pub ws: WsSettings,
     pub log: LogSettings,
@@ -167,6 +168,26 @@ pub struct ApiSettings {
 impl Default for ApiSettings {
     fn default() -> Self {
         Self { swagger_ui: true }
+    }
+}
+
+/// `[web]`: the built web client the server serves (see [`crate::web`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSettings {
+    /// Vite's build directory; relative paths start at the working directory.
+    pub dir: PathBuf,
+    /// Send HSTS on every response, not only when the proxy says `X-Forwarded-Proto: https`.
+    pub hsts: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        let w = crate::web::WebConfig::default();
+        Self {
+            dir: w.dir,
+            hsts: w.hsts,
+        }
     }
 }
 
