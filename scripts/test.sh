@@ -7,6 +7,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "Services: PostgreSQL and Redis for the storage and cache tests"
 source scripts/services.sh
+source scripts/web.sh
 ensure_services
 
 step "Formatting"
@@ -15,6 +16,12 @@ cargo fmt --all --check
 step "Lints (clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Web client: install, type-check, build (fails over the initial JavaScript budget)"
+web_build
+
+step "Web client unit tests (vitest)"
+npm --prefix web test
+
 step "Build (the dev profile optimises dependencies; one build serves the smoke runs and the tests)"
 cargo build --workspace --all-targets --locked
 
@@ -22,6 +29,10 @@ step "Benchmark smoke runs (dev profile, --quick: they check the suites run, fig
 for suite in gravity codec api observability; do
   cargo run --locked --bin cosmic -- bench "$suite" --quick --json | tail -n 1
 done
+
+step "Browser tests: Debian's Chromium with playwright-core against cosmic serve (screenshots in artifacts/e2e)"
+ensure_chromium
+npm --prefix web run e2e
 
 step "Doc tests"
 cargo test --workspace --locked --doc

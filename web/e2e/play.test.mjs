@@ -1,0 +1,76 @@
+// End to end in a real browser: open the page, play as a guest, create a body and see it in the scene with
+// the resources changing; then, with the network gone, reload and get the shell from the service worker.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { launch } from "./browser.mjs";
+import { startCosmic } from "./server.mjs";
+
+const artifacts = resolve(import.meta.dirname, "../../artifacts/e2e");
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startCosmic();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const dust = (page) => page.locator('[data-resource="cosmic_dust"]').evaluate((e) => parseFloat(e.firstChild.textContent.replace("k", "e3")));
+
+test("a guest plays: creates a body, sees it in the scene, resources change; offline the shell still loads", { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+
+  await page.goto(server.url);
+  // The shell paints and connects as a watcher before anyone logs in.
+  await page.getByRole("heading", { name: "Cosmic Gardener" }).waitFor();
+  await page.waitForSelector('#status[data-state="online"]', { timeout: 20_000 });
+  await page.waitForFunction(() => Number(document.querySelector("#scene")?.dataset.bodies ?? 0) > 0, null, { timeout: 30_000 });
+
+  await page.getByRole("button", { name: "Play as guest" }).click();
+  await page.waitForFunction(() => document.querySelector("#play")?.hidden === true);
+  await page.waitForSelector('#status[data-state="online"]');
+  await page.waitForSelector('[data-resource="cosmic_dust"]', { timeout: 10_000 });
+  const bodiesBefore = Number(await page.locator("#scene").getAttribute("data-bodies"));
+
+  await page.locator('button[data-kind="asteroid"]').click();
+  const before = await dust(page);
+  const box = await page.locator("#scene").boundingBox();
+  await page.mouse.click(box.x + box.width * 0.5 + 150, box.y + box.height * 0.5 + 60);
+  await page.waitForFunction(() => /created/.test(document.querySelector("#build-hint")?.textContent ?? ""), null, { timeout: 10_000 });
+
+  // It is ours, it is in the scene, and it was paid for.
+  await page.waitForSelector("#mine li[data-body]", { timeout: 5_000 });
+  await page.waitForFunction((n) => Number(document.querySelector("#scene")?.dataset.bodies ?? 0) > n - 3, bodiesBefore);
+  const id = Number(await page.locator("#mine li[data-body]").first().getAttribute("data-body"));
+  assert.ok(id > 0);
+  await page.waitForFunction((b) => {
+    const t = document.querySelector('[data-resource="cosmic_dust"]')?.firstChild?.textContent ?? "";
+    return parseFloat(t.replace("k", "e3")) < b;
+  }, before, { timeout: 5_000 });
+  await page.waitForTimeout(500); // let the 3D view draw the new body
+  await page.screenshot({ path: `${artifacts}/play.png` });
+
+  // Offline: the service worker serves the shell, which says it is offline.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+  await server.stop();
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole("heading", { name: "Cosmic Gardener" }).waitFor();
+  await page.waitForSelector('#status[data-state="offline"]', { timeout: 10_000 });
+  await page.screenshot({ path: `${artifacts}/offline.png` });
+  await context.close();
+
+  assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource|net::/.test(e)), []);
+});

@@ -1,0 +1,60 @@
+// Starts `cosmic serve` for a browser test: a free port, a fresh data directory, the built client.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+
+export function cosmicBinary() {
+  const bin = process.env.COSMIC_BIN ?? join(root, "target/debug/cosmic");
+  if (!existsSync(bin)) throw new Error(`${bin} not found: build it with \`cargo build --bin cosmic\` (or set COSMIC_BIN)`);
+  return bin;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts the server and resolves once /health/ready answers; `stop()` ends it and removes its data. */
+export async function startCosmic() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "cosmic-e2e-"));
+  const child = spawn(
+    cosmicBinary(),
+    ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--web-dir", join(root, "web/dist"), "--world-bodies", "150"],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn", DATABASE_URL: "", REDIS_URL: "" } },
+  );
+  let log = "";
+  child.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`cosmic exited with ${child.exitCode}:\n${log}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`cosmic did not become ready in 30 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.once("exit", r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
