@@ -24,10 +24,12 @@ after(async () => {
 
 const dust = (page) => page.locator('[data-resource="cosmic_dust"]').evaluate((e) => parseFloat(e.firstChild.textContent.replace("k", "e3")));
 
-test("a guest plays: creates a body, sees it in the scene, resources change; offline the shell still loads", { timeout: 120_000 }, async () => {
+test("a guest plays: creates a body, sees it in the scene, resources change; survives a server restart; offline the shell still loads", { timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors = [];
+  let sockets = 0;
+  page.on("websocket", () => sockets++);
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
 
@@ -60,6 +62,16 @@ test("a guest plays: creates a body, sees it in the scene, resources change; off
   }, before, { timeout: 5_000 });
   await page.waitForTimeout(500); // let the 3D view draw the new body
   await page.screenshot({ path: `${artifacts}/play.png` });
+
+  // The server restarts: the page reconnects by itself as the same player, and the body is still ours.
+  await page.evaluate(() => (window.__samePage = true));
+  const socketsBefore = sockets;
+  await server.restart();
+  for (let i = 0; sockets === socketsBefore && i < 300; i++) await page.waitForTimeout(100);
+  assert.ok(sockets > socketsBefore, "the page opened a new WebSocket after the restart");
+  await page.waitForSelector('#status[data-state="online"]', { timeout: 30_000 });
+  await page.waitForSelector(`#mine li[data-body="${id}"]`, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => window.__samePage), true);
 
   // Offline: the service worker serves the shell, which says it is offline.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));

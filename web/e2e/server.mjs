@@ -24,10 +24,35 @@ function freePort() {
   });
 }
 
-/** Starts the server and resolves once /health/ready answers; `stop()` ends it and removes its data. */
+/**
+ * Starts the server and resolves once /health/ready answers. `restart()` stops it (SIGTERM) and starts it
+ * again on the same port and data; `stop()` ends it and removes its data.
+ */
 export async function startCosmic() {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "cosmic-e2e-"));
+  const url = `http://127.0.0.1:${port}`;
+  let child = await launch(port, dataDir, url);
+  const halt = async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  };
+  return {
+    url,
+    async restart() {
+      await halt();
+      child = await launch(port, dataDir, url);
+    },
+    async stop() {
+      await halt();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(port, dataDir, url) {
   const child = spawn(
     cosmicBinary(),
     ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--web-dir", join(root, "web/dist"), "--world-bodies", "150"],
@@ -35,7 +60,6 @@ export async function startCosmic() {
   );
   let log = "";
   child.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`cosmic exited with ${child.exitCode}:\n${log}`);
@@ -47,14 +71,5 @@ export async function startCosmic() {
     if (Date.now() > deadline) throw new Error(`cosmic did not become ready in 30 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((r) => child.once("exit", r));
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
