@@ -1,5 +1,5 @@
-// Summarises Lighthouse JSON reports: scores and timings of each run, and the run with the median
-// performance score (what docs/BENCHMARKS.md records).
+// Summarises Lighthouse JSON reports: scores and timings of each run, and the median of each figure
+// across runs (what docs/BENCHMARKS.md records).
 import { readFileSync } from "node:fs";
 
 const reports = process.argv.slice(2).map((f) => JSON.parse(readFileSync(f, "utf8")));
@@ -20,8 +20,17 @@ const row = (r) => ({
 });
 const rows = reports.map(row);
 rows.forEach((r, i) => console.log(`run ${i + 1}: ${JSON.stringify(r)}`));
-const median = [...rows].sort((a, b) => a.performance - b.performance || a.tbt_ms - b.tbt_ms)[Math.floor(rows.length / 2)];
-console.log(`median: ${JSON.stringify(median)}`);
+const median = {};
+for (const key of Object.keys(rows[0])) {
+  const values = rows.map((r) => r[key]);
+  if (typeof values[0] !== "number") {
+    median[key] = values[0];
+    continue;
+  }
+  const sorted = values.filter((v) => v !== null).sort((a, b) => a - b);
+  median[key] = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+}
+console.log(`median of ${rows.length}: ${JSON.stringify(median)}`);
 for (const r of reports) {
   for (const [id, cat] of Object.entries(r.categories)) {
     const failing = cat.auditRefs
