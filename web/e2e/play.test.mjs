@@ -60,7 +60,10 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
     const t = document.querySelector('[data-resource="cosmic_dust"]')?.firstChild?.textContent ?? "";
     return parseFloat(t.replace("k", "e3")) < b;
   }, before, { timeout: 5_000 });
-  await page.waitForTimeout(500); // let the 3D view draw the new body
+  // Without aiming (keyboard, touch): a second one at a random spot.
+  await page.getByRole("button", { name: "Place it at a random spot" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#mine li[data-body]").length === 2, null, { timeout: 10_000 });
+  await page.waitForTimeout(500); // let the 3D view draw the new bodies
   await page.screenshot({ path: `${artifacts}/play.png` });
 
   // The server restarts: the page reconnects by itself as the same player, and the body is still ours.

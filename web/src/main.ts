@@ -168,7 +168,15 @@ async function logout(): Promise<void> {
   connection.retryNow();
 }
 
+/** Keyboard and touch players place without aiming: a random point on the disc, clear of the core. */
+function placeAtRandom(): void {
+  const r = 4_000 + Math.random() * 30_000;
+  const a = Math.random() * Math.PI * 2;
+  void create([r * Math.cos(a), r * Math.sin(a), 0]);
+}
+
 function wireForms(): void {
+  byId("place-random").addEventListener("click", placeAtRandom);
   const err = byId("play-error");
   const run = async (what: () => Promise<unknown>) => {
     err.textContent = "";

@@ -21,7 +21,9 @@ export function buildPanel(onPick: (kind: string | null) => void): (picked: stri
     return b;
   });
   box.replaceChildren(...buttons);
+  const random = byId<HTMLButtonElement>("place-random");
   return (picked, have, canPlay) => {
+    random.disabled = !canPlay || picked === null;
     for (const b of buttons) {
       const k = kindByName(b.dataset.kind!)!;
       b.setAttribute("aria-pressed", String(b.dataset.kind === picked));
