@@ -23,10 +23,15 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.2; done
 
-for i in $(seq "$runs"); do
+run_lighthouse() {
   npx --yes "lighthouse@$LIGHTHOUSE_VERSION" "http://127.0.0.1:$port/" \
-    --quiet --output=json --output=html --output-path="$out/run-$i" \
+    --quiet --output=json --output=html --output-path="$out/run-$1" \
     --only-categories=performance,accessibility,best-practices,seo \
     --chrome-flags="--headless=new --no-sandbox --use-angle=swiftshader --enable-unsafe-swiftshader --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+}
+rm -f "$out"/run-*
+for i in $(seq "$runs"); do
+  # Lighthouse now and then loses its trace (NO_NAVSTART); such a run is repeated once.
+  run_lighthouse "$i" || { echo "run $i failed; repeating it"; run_lighthouse "$i"; }
 done
 node scripts/lighthouse-summary.mjs "$out"/run-*.report.json
