@@ -62,6 +62,6 @@ trap 'exit 130' INT TERM
 
 # In the background so that a signal to this script runs the trap at once (bash defers traps while a
 # foreground command runs).
-node scripts/cdn-replay.mjs --work-dir "$WORK" --bin "$BIN" --nginx "$NGINX" "$@" &
+node scripts/cdn-replay/main.mjs --work-dir "$WORK" --bin "$BIN" --nginx "$NGINX" "$@" &
 NODE_PID=$!
 wait "$NODE_PID"

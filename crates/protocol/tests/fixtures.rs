@@ -12,6 +12,8 @@
 //! so a decoder's f32 reads compare equal to the JSON numbers without rounding.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use base64::Engine;
 use protocol::codec::{Codec, compress_into};
 use protocol::frame::{
@@ -400,19 +402,12 @@ fn ts_frame_fixtures_match_the_rust_codec() {
     writer_style.extend_from_slice(&serde_json::to_vec(&msg).unwrap());
     assert_eq!(control_message(Codec::None, &msg), writer_style);
 
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../web/src/net/fixtures/frames.json");
     let mut want = String::new();
     layout(&cases(), 0, &mut want);
     want.push('\n');
-    if std::env::var_os("UPDATE_TS_TYPES").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &want).unwrap();
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{} is stale: run `{REGENERATE}` and commit it",
-        path.display()
+    common::check_generated(
+        &common::web_file("src/net/fixtures/frames.json"),
+        &want,
+        REGENERATE,
     );
 }

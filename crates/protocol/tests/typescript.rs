@@ -3,6 +3,8 @@
 //! `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use protocol::codec::Codec;
 use protocol::frame::{Frame, WireBody, WireEvent};
 use protocol::v1::{ClientMessage, ErrorCode, ReplyBody, ServerMessage, WireResources};
@@ -39,17 +41,9 @@ fn generated() -> String {
 
 #[test]
 fn typescript_types_match_the_rust_ones() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../web/src/net/protocol.generated.ts");
-    let want = generated();
-    if std::env::var_os("UPDATE_TS_TYPES").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &want).unwrap();
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{} is stale: run `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript` and commit it",
-        path.display()
+    common::check_generated(
+        &common::web_file("src/net/protocol.generated.ts"),
+        &generated(),
+        "UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript",
     );
 }

@@ -34,17 +34,22 @@ export function lz4Block(input: Uint8Array, limit = MAX_MESSAGE_BYTES): Uint8Arr
   let i = 4;
   let o = 0;
   const bad = (what: string) => new FrameError(i + 1, `lz4: ${what}`);
-  while (i < input.length) {
-    const token = input[i++]!;
-    let literals = token >>> 4;
-    if (literals === 15) {
+  // A 4-bit length of 15 continues in the following bytes, each added, until one is below 255.
+  const length = (nibble: number): number => {
+    let n = nibble;
+    if (nibble === 15) {
       let b: number;
       do {
         if (i >= input.length) throw bad("truncated length");
         b = input[i++]!;
-        literals += b;
+        n += b;
       } while (b === 255);
     }
+    return n;
+  };
+  while (i < input.length) {
+    const token = input[i++]!;
+    const literals = length(token >>> 4);
     if (i + literals > input.length || o + literals > size) throw bad("literals overrun");
     out.set(input.subarray(i, i + literals), o);
     i += literals;
@@ -54,15 +59,7 @@ export function lz4Block(input: Uint8Array, limit = MAX_MESSAGE_BYTES): Uint8Arr
     const offset = input[i]! | (input[i + 1]! << 8);
     i += 2;
     if (offset === 0 || offset > o) throw bad("bad offset");
-    let match = (token & 15) + 4;
-    if ((token & 15) === 15) {
-      let b: number;
-      do {
-        if (i >= input.length) throw bad("truncated length");
-        b = input[i++]!;
-        match += b;
-      } while (b === 255);
-    }
+    const match = length(token & 15) + 4;
     if (o + match > size) throw bad("match overrun");
     for (let k = 0; k < match; k++, o++) out[o] = out[o - offset]!;
   }
