@@ -18,6 +18,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Web client: install, type-check, build (fails over the initial JavaScript budget)"
 web_build
+if COSMIC_JS_BUDGET=1024 node web/scripts/budget.mjs >/dev/null 2>&1; then
+  echo "the JavaScript budget check passed a 1 KiB budget: it does not enforce anything" >&2
+  exit 1
+fi
 
 step "Web client unit tests (vitest)"
 npm --prefix web test

@@ -79,6 +79,18 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   // Offline: the service worker serves the shell, which says it is offline.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+  // One versioned cache, holding the shell and the hashed assets, and nothing of /api or /ws.
+  const cached = await page.evaluate(async () => {
+    const out = {};
+    for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    return out;
+  });
+  const names = Object.keys(cached);
+  assert.equal(names.length, 1, `one cache: ${names}`);
+  assert.match(names[0], /^cosmic-[0-9a-f]{12}$/);
+  const paths = cached[names[0]];
+  assert.ok(paths.includes("/") && paths.some((p) => /^\/assets\/worker-.+\.js$/.test(p)), `shell and assets precached: ${paths}`);
+  assert.deepEqual(paths.filter((p) => p.startsWith("/api") || p === "/ws"), []);
   await server.stop();
   await context.setOffline(true);
   await page.reload();
