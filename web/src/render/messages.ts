@@ -11,7 +11,7 @@ export type ToWorker =
   | { type: "bodies"; packed: Float64Array; periodMs: number }
   | { type: "select"; id: number | null }
   | { type: "placing"; on: boolean }
-  | { type: "pointer"; phase: "down" | "move" | "up"; x: number; y: number; buttons: number }
+  | { type: "pointer"; phase: "down" | "move" | "up"; id: number; x: number; y: number }
   | { type: "wheel"; deltaY: number };
 
 export type FromWorker =

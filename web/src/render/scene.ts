@@ -42,7 +42,10 @@ export class Sky {
   private selected: number | null = null;
   private placing = false;
   private size = { width: 1, height: 1 };
-  private down: { x: number; y: number; lastX: number; lastY: number } | null = null;
+  /** Pointers down now (mouse, pen, fingers), by pointer id: one drags the camera, two pinch-zoom. */
+  private readonly pointers = new Map<number, { x: number; y: number; startX: number; startY: number }>();
+  /** Set once a gesture moved or used two pointers: its release is then no click. */
+  private gesture = false;
   private lastDrawn = -1;
   private readonly matrix = new THREE.Matrix4();
   private readonly color = new THREE.Color();
@@ -104,25 +107,45 @@ export class Sky {
     this.placing = on;
   }
 
-  /** Pointer input in CSS pixels relative to the canvas: drag turns the camera, a click places or picks. */
-  pointer(phase: "down" | "move" | "up", x: number, y: number): void {
+  /**
+   * Pointer input in CSS pixels relative to the canvas: one pointer dragging turns the camera, two pinch to
+   * zoom, and a press released where it started (a click or a tap) places or picks.
+   */
+  pointer(phase: "down" | "move" | "up", id: number, x: number, y: number): void {
+    const p = this.pointers.get(id);
     if (phase === "down") {
-      this.down = { x, y, lastX: x, lastY: y };
-    } else if (phase === "move" && this.down) {
-      this.orbit.azimuth -= ((x - this.down.lastX) / this.size.width) * Math.PI * 2;
-      this.orbit.polar = Math.min(Math.PI / 2 - 0.02, Math.max(0.05, this.orbit.polar - ((y - this.down.lastY) / this.size.height) * Math.PI));
-      this.down.lastX = x;
-      this.down.lastY = y;
-      this.moveCamera();
-    } else if (phase === "up" && this.down) {
-      const click = Math.hypot(x - this.down.x, y - this.down.y) <= 6;
-      this.down = null;
-      if (click) this.click(x, y);
+      if (this.pointers.size === 0) this.gesture = false;
+      this.pointers.set(id, { x, y, startX: x, startY: y });
+      if (this.pointers.size > 1) this.gesture = true;
+      return;
     }
+    if (!p) return;
+    if (phase === "move") {
+      if (this.pointers.size === 2) {
+        const other = [...this.pointers.entries()].find(([k]) => k !== id)![1];
+        const before = Math.hypot(p.x - other.x, p.y - other.y);
+        const after = Math.hypot(x - other.x, y - other.y);
+        if (before > 0 && after > 0) this.zoom(before / after);
+      } else if (this.pointers.size === 1) {
+        this.orbit.azimuth -= ((x - p.x) / this.size.width) * Math.PI * 2;
+        this.orbit.polar = Math.min(Math.PI / 2 - 0.02, Math.max(0.05, this.orbit.polar - ((y - p.y) / this.size.height) * Math.PI));
+        this.moveCamera();
+      }
+      if (Math.hypot(x - p.startX, y - p.startY) > 6) this.gesture = true;
+      p.x = x;
+      p.y = y;
+      return;
+    }
+    this.pointers.delete(id);
+    if (!this.gesture && this.pointers.size === 0 && Math.hypot(x - p.startX, y - p.startY) <= 6) this.click(x, y);
   }
 
   wheel(deltaY: number): void {
-    this.orbit.radius = Math.min(1_500, Math.max(20, this.orbit.radius * Math.exp(deltaY * 0.001)));
+    this.zoom(Math.exp(deltaY * 0.001));
+  }
+
+  private zoom(factor: number): void {
+    this.orbit.radius = Math.min(1_500, Math.max(20, this.orbit.radius * factor));
     this.moveCamera();
   }
 

@@ -76,7 +76,7 @@ export class SkyView {
     const c = this.canvas;
     const at = (e: PointerEvent) => {
       const r = c.getBoundingClientRect();
-      return { x: e.clientX - r.left, y: e.clientY - r.top, buttons: e.buttons };
+      return { id: e.pointerId, x: e.clientX - r.left, y: e.clientY - r.top };
     };
     c.addEventListener("pointerdown", (e) => {
       c.setPointerCapture(e.pointerId);
@@ -84,6 +84,7 @@ export class SkyView {
     });
     c.addEventListener("pointermove", (e) => e.buttons && this.send({ type: "pointer", phase: "move", ...at(e) }));
     c.addEventListener("pointerup", (e) => this.send({ type: "pointer", phase: "up", ...at(e) }));
+    c.addEventListener("pointercancel", (e) => this.send({ type: "pointer", phase: "up", ...at(e), x: -1e6, y: -1e6 }));
     c.addEventListener(
       "wheel",
       (e) => {

@@ -49,7 +49,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       sky.setPlacing(m.on);
       break;
     case "pointer":
-      sky.pointer(m.phase, m.x, m.y);
+      sky.pointer(m.phase, m.id, m.x, m.y);
       break;
     case "wheel":
       sky.wheel(m.deltaY);
