@@ -101,3 +101,39 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
 
   assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource|net::/.test(e)), []);
 });
+
+test("an account: register, log out, log in again and play as the same user", { timeout: 60_000 }, async () => {
+  const local = await startCosmic();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(local.url);
+    const name = `gardener_${Date.now() % 100000}`;
+    await page.locator("summary", { hasText: "Create an account" }).click();
+    const register = page.locator("#register-form");
+    await register.getByLabel("Email").fill(`${name}@example.com`);
+    await register.getByLabel("Username").fill(name);
+    await register.getByLabel("Password").fill("correct horse battery");
+    await register.getByRole("button", { name: "Create account" }).click();
+    await page.waitForFunction((n) => document.querySelector("#account")?.textContent?.includes(n), name);
+    await page.waitForSelector('[data-resource="cosmic_dust"]', { timeout: 10_000 });
+
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForFunction(() => document.querySelector("#play")?.hidden === false);
+    assert.equal(await page.locator('[data-resource="cosmic_dust"]').count(), 0);
+
+    await page.locator("summary", { hasText: "Log in" }).click();
+    const login = page.locator("#login-form");
+    await login.getByLabel("Email or username").fill(name);
+    await login.getByLabel("Password").fill("a wrong password");
+    await login.getByRole("button", { name: "Log in" }).click();
+    await page.waitForFunction(() => (document.querySelector("#play-error")?.textContent ?? "").length > 0);
+    await login.getByLabel("Password").fill("correct horse battery");
+    await login.getByRole("button", { name: "Log in" }).click();
+    await page.waitForFunction((n) => document.querySelector("#account")?.textContent?.includes(n), name);
+    await page.waitForSelector('[data-resource="cosmic_dust"]', { timeout: 10_000 });
+  } finally {
+    await context.close();
+    await local.stop();
+  }
+});
