@@ -56,6 +56,8 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   await page.waitForFunction((n) => Number(document.querySelector("#scene")?.dataset.bodies ?? 0) > n - 3, bodiesBefore);
   const id = Number(await page.locator("#mine li[data-body]").first().getAttribute("data-body"));
   assert.ok(id > 0);
+  // The new body is selected, and the panel says what it is.
+  await page.waitForFunction((i) => (document.querySelector("#selected")?.textContent ?? "").includes(`Asteroid #${i} (yours)`), id);
   await page.waitForFunction((b) => {
     const t = document.querySelector('[data-resource="cosmic_dust"]')?.firstChild?.textContent ?? "";
     return parseFloat(t.replace("k", "e3")) < b;

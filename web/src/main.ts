@@ -8,7 +8,8 @@ import { kindByCode, kindByName } from "./state/kinds";
 import { applyFrame, ApplyError, type WorldView } from "./state/view";
 import { byId } from "./ui/dom";
 import { showAccount, showResources, showStatus } from "./ui/hud";
-import { buildPanel, showLeaderboard, showMine, showResearch } from "./ui/panels";
+import { describeEvents } from "./state/events";
+import { addNews, buildPanel, showLeaderboard, showMine, showResearch, showSelected } from "./ui/panels";
 import type { SkyView } from "./render/view";
 
 const world = Number(new URLSearchParams(location.search).get("world") ?? "1") || 1;
@@ -58,6 +59,7 @@ function refreshMine(force = false): void {
 function select(id: number | null): void {
   game.selected = id;
   sky?.select(id);
+  showSelected(id === null ? null : (game.view?.bodies.find((b) => b.id === id) ?? null), game.player);
   refreshMine(true);
 }
 
@@ -91,6 +93,7 @@ const connection = new Connection({
 });
 
 function onFrame(frame: Frame): void {
+  const before = game.view;
   try {
     game.view = applyFrame(game.view, frame);
   } catch (e) {
@@ -102,6 +105,11 @@ function onFrame(frame: Frame): void {
     return;
   }
   sky?.setBodies(game.view.bodies);
+  if (frame.events.length) {
+    const byId = (v: WorldView | null) => new Map((v?.bodies ?? []).map((b) => [b.id, b]));
+    addNews(describeEvents(frame.events, byId(before), byId(game.view), game.player));
+  }
+  if (game.selected !== null) showSelected(game.view.bodies.find((b) => b.id === game.selected) ?? null, game.player);
   if (game.view.tick % 10 === 0) showStatus("online", "", game.view.tick);
   if (game.selected !== null && !game.view.bodies.some((b) => b.id === game.selected)) select(null);
   refreshMine();

@@ -85,3 +85,30 @@ export function showLeaderboard(entries: LeaderboardEntry[] | null): void {
   }
   list.replaceChildren(...entries.map((e) => el("li", {}, `${e.username ?? `guest ${e.user_id}`} — ${formatAmount(e.value)} dust`)));
 }
+
+const NEWS_LINES = 8;
+
+/** Adds lines to the top of the news feed, keeping the newest few. */
+export function addNews(lines: string[]): void {
+  if (!lines.length) return;
+  const list = byId("news");
+  if (list.firstElementChild && !list.firstElementChild.hasAttribute("data-news")) list.replaceChildren();
+  const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  list.prepend(...lines.map((l) => el("li", { "data-news": "" }, `${time} ${l}`)));
+  while (list.children.length > NEWS_LINES) list.lastElementChild!.remove();
+}
+
+/** What is known of the selected body: kind, owner, life, mass, radius, speed. */
+export function showSelected(body: WireBody | null, me: number): void {
+  const p = byId("selected");
+  if (!body) {
+    p.textContent = "";
+    return;
+  }
+  const k = kindByCode(body.kind);
+  const owner = body.owner === 0 ? "the world's" : body.owner === me ? "yours" : `player ${body.owner}'s`;
+  const speed = Math.hypot(...body.vel) / 64; // protocol::quant::VELOCITY_SCALE
+  const life = body.kind === 4 ? ` · life: ${LIFE_STAGES[body.life] ?? body.life}` : "";
+  const text = `Selected: ${k?.label ?? "Body"} #${body.id} (${owner})${life} · mass ${formatAmount(body.mass)} · radius ${formatAmount(body.radius)} · ${formatAmount(speed)} units/s`;
+  if (p.textContent !== text) p.textContent = text;
+}
