@@ -139,3 +139,30 @@ test("an account: register, log out, log in again and play as the same user", { 
     await local.stop();
   }
 });
+
+test("the service worker deletes the caches of older versions when it activates", { timeout: 60_000 }, async () => {
+  const local = await startCosmic();
+  const context = await browser.newContext();
+  try {
+    // First visit without the service worker, leaving a cache as an older version would have.
+    await context.route("**/sw.js", (route) => route.abort());
+    const page = await context.newPage();
+    await page.goto(local.url);
+    await page.evaluate(async () => {
+      const old = await caches.open("cosmic-000000000000");
+      await old.put("/", new Response("an older shell"));
+      await caches.open("someone-elses-cache");
+    });
+    await context.unroute("**/sw.js");
+    await page.reload();
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10_000 });
+    const names = await page.evaluate(() => caches.keys());
+    assert.equal(names.filter((n) => n.startsWith("cosmic-")).length, 1, `${names}`);
+    assert.ok(!names.includes("cosmic-000000000000"), `${names}`);
+    assert.ok(names.includes("someone-elses-cache"), "caches of other names are left alone");
+  } finally {
+    await context.close();
+    await local.stop();
+  }
+});
