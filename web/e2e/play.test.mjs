@@ -166,3 +166,29 @@ test("the service worker deletes the caches of older versions when it activates"
     await local.stop();
   }
 });
+
+test("a page older than the server's protocol reloads once to get the new client, then says it is out of date", { timeout: 60_000 }, async () => {
+  const local = await startCosmic();
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    // Stand in for an old client: every hello carries another protocol hash.
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        const msg = typeof m === "string" ? JSON.parse(m) : null;
+        if (msg?.type === "hello") msg.protocol_hash = "0000000000000000";
+        server.send(msg ? JSON.stringify(msg) : m);
+      });
+    });
+    let loads = 0;
+    page.on("load", () => loads++);
+    await page.goto(local.url);
+    await page.waitForFunction(() => (document.querySelector("#status")?.textContent ?? "").includes("out of date"), null, { timeout: 20_000 });
+    assert.equal(loads, 2, "one reload, no loop");
+    assert.equal(await page.locator("#status").getAttribute("data-state"), "stopped");
+  } finally {
+    await context.close();
+    await local.stop();
+  }
+});

@@ -90,7 +90,21 @@ const connection = new Connection({
     refreshPanels();
   },
   onUnauthorized: () => auth.refresh(),
+  onOutdated,
 });
+
+/** The server was upgraded past this client: load the new one (once; a loop would only spin). */
+function onOutdated(): void {
+  const key = "cosmic.reloaded-for-update";
+  const last = Number(sessionStorage.getItem(key) ?? 0);
+  if (Date.now() - last > 60_000) {
+    sessionStorage.setItem(key, String(Date.now()));
+    showStatus("connecting", "a new version is out: loading it");
+    location.reload();
+    return;
+  }
+  showStatus("stopped", "this page is out of date: reload it to play");
+}
 
 function onFrame(frame: Frame): void {
   const before = game.view;

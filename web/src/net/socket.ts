@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   onPlayerState: (state: PlayerState) => void;
   /** The server refused the token: refresh it before the next attempt. */
   onUnauthorized: () => Promise<void>;
+  /** The server speaks another protocol version: this client is out of date (no more retries). */
+  onOutdated: () => void;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -169,6 +171,12 @@ export class Connection {
       case "error": {
         if (msg.code === "unauthorized") {
           void this.opts.onUnauthorized();
+        }
+        if (msg.code === "protocol_mismatch") {
+          // Retrying cannot help: a newer server needs a newer client.
+          this.stopped = true;
+          this.opts.onOutdated();
+          return;
         }
         const p = msg.request_id === null ? undefined : this.pending.get(msg.request_id);
         if (p && msg.request_id !== null) {
