@@ -60,9 +60,9 @@ pub fn baseline(headers: &mut HeaderMap, tls: bool) {
     }
 }
 
-/// The headers of every web-client response: the baseline plus CSP, COOP and no framing.
-pub fn web_client(headers: &mut HeaderMap, tls: bool) {
-    baseline(headers, tls);
+/// The headers of every web-client response on top of the [`baseline`] that [`global`] adds to every
+/// response: CSP, COOP and no framing.
+pub fn web_client(headers: &mut HeaderMap) {
     headers.insert(CSP, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(COOP, HeaderValue::from_static("same-origin"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -107,7 +107,8 @@ mod tests {
     fn handler_headers_are_kept() {
         let mut h = HeaderMap::new();
         h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        web_client(&mut h, false);
+        web_client(&mut h);
+        baseline(&mut h, false);
         assert_eq!(h[REFERRER_POLICY], "no-referrer");
         assert_eq!(h[X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!h.contains_key(STRICT_TRANSPORT_SECURITY));

@@ -144,7 +144,6 @@ pub async fn serve(
     let req = Req {
         method: &method,
         headers: &headers,
-        tls: headers::over_tls(&headers, web.hsts),
     };
     if method != Method::GET && method != Method::HEAD {
         return respond::text(req, StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n");

@@ -1,6 +1,7 @@
 //! The web client's responses: a file in the representation the request negotiates (or a 304), the
 //! small pages for 404 / 405, and the page shown while the client is not built. Every one carries the
-//! web client's security headers ([`super::headers::web_client`]).
+//! web client's security headers ([`super::headers::web_client`]); the router's global layer adds the
+//! baseline ones (`nosniff`, `Referrer-Policy`, HSTS) to these as to every response.
 //!
 //! Decides headers and status only; which file a path maps to is [`super`]'s business.
 
@@ -32,8 +33,6 @@ pub const BUILD_COMMAND: &str = "npm --prefix web ci && npm --prefix web run bui
 pub struct Req<'a> {
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
-    /// Send HSTS (see [`headers::over_tls`]).
-    pub tls: bool,
 }
 
 impl Req<'_> {
@@ -72,7 +71,7 @@ pub fn asset(req: Req<'_>, asset: &Asset, cache_control: &'static str) -> Respon
         }
         h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
-    headers::web_client(h, req.tls);
+    headers::web_client(h);
     if !req.head() && !body.is_empty() {
         *response.body_mut() = Body::from(body);
     }
@@ -128,7 +127,7 @@ fn page(
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    headers::web_client(h, req.tls);
+    headers::web_client(h);
     if !req.head() {
         *response.body_mut() = Body::from(body);
     }
