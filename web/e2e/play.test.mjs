@@ -22,6 +22,18 @@ after(async () => {
   await server?.stop();
 });
 
+/** Runs `body` with a page in a new browser context against a server of its own, and cleans both up. */
+async function withOwnServer(body, contextOptions = {}) {
+  const local = await startCosmic();
+  const context = await browser.newContext(contextOptions);
+  try {
+    await body({ local, context, page: await context.newPage() });
+  } finally {
+    await context.close();
+    await local.stop();
+  }
+}
+
 const dust = (page) => page.locator('[data-resource="cosmic_dust"]').evaluate((e) => parseFloat(e.firstChild.textContent.replace("k", "e3")));
 
 test("a guest plays: creates a body, sees it in the scene, resources change; survives a server restart; offline the shell still loads", { timeout: 120_000 }, async () => {
@@ -104,11 +116,8 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource|net::/.test(e)), []);
 });
 
-test("an account: register, log out, log in again and play as the same user", { timeout: 60_000 }, async () => {
-  const local = await startCosmic();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  try {
-    const page = await context.newPage();
+test("an account: register, log out, log in again and play as the same user", { timeout: 60_000 }, () =>
+  withOwnServer(async ({ local, page }) => {
     await page.goto(local.url);
     const name = `gardener_${Date.now() % 100000}`;
     await page.locator("summary", { hasText: "Create an account" }).click();
@@ -134,19 +143,12 @@ test("an account: register, log out, log in again and play as the same user", { 
     await login.getByRole("button", { name: "Log in" }).click();
     await page.waitForFunction((n) => document.querySelector("#account")?.textContent?.includes(n), name);
     await page.waitForSelector('[data-resource="cosmic_dust"]', { timeout: 10_000 });
-  } finally {
-    await context.close();
-    await local.stop();
-  }
-});
+  }, { viewport: { width: 1280, height: 800 } }));
 
-test("the service worker deletes the caches of older versions when it activates", { timeout: 60_000 }, async () => {
-  const local = await startCosmic();
-  const context = await browser.newContext();
-  try {
+test("the service worker deletes the caches of older versions when it activates", { timeout: 60_000 }, () =>
+  withOwnServer(async ({ local, context, page }) => {
     // First visit without the service worker, leaving a cache as an older version would have.
     await context.route("**/sw.js", (route) => route.abort());
-    const page = await context.newPage();
     await page.goto(local.url);
     await page.evaluate(async () => {
       const old = await caches.open("cosmic-000000000000");
@@ -161,17 +163,10 @@ test("the service worker deletes the caches of older versions when it activates"
     assert.equal(names.filter((n) => n.startsWith("cosmic-")).length, 1, `${names}`);
     assert.ok(!names.includes("cosmic-000000000000"), `${names}`);
     assert.ok(names.includes("someone-elses-cache"), "caches of other names are left alone");
-  } finally {
-    await context.close();
-    await local.stop();
-  }
-});
+  }));
 
-test("a page older than the server's protocol reloads once to get the new client, then says it is out of date", { timeout: 60_000 }, async () => {
-  const local = await startCosmic();
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
+test("a page older than the server's protocol reloads once to get the new client, then says it is out of date", { timeout: 60_000 }, () =>
+  withOwnServer(async ({ local, page }) => {
     // Stand in for an old client: every hello carries another protocol hash.
     await page.routeWebSocket(/\/ws$/, (ws) => {
       const server = ws.connectToServer();
@@ -187,8 +182,4 @@ test("a page older than the server's protocol reloads once to get the new client
     await page.waitForFunction(() => (document.querySelector("#status")?.textContent ?? "").includes("out of date"), null, { timeout: 20_000 });
     assert.equal(loads, 2, "one reload, no loop");
     assert.equal(await page.locator("#status").getAttribute("data-state"), "stopped");
-  } finally {
-    await context.close();
-    await local.stop();
-  }
-});
+  }));

@@ -2,7 +2,7 @@
 // evaluates three.js, creates the GL context or draws. It draws packed bodies at interpolated positions and
 // turns pointer input into camera moves, places (on the disc plane z = 0) and picked bodies.
 import * as THREE from "three";
-import { KINDS, LIFE_COLORS, type KindInfo } from "../state/kinds";
+import { kindByCode, KINDS, LIFE_COLORS, type KindInfo } from "../state/kinds";
 import { Motion, type Vec3 } from "../state/motion";
 import { BODY_FIELDS } from "./messages";
 
@@ -86,17 +86,42 @@ export class Sky {
     this.camera.updateProjectionMatrix();
   }
 
+  /**
+   * Takes the bodies of a new tick: groups them by kind (growing a group's meshes when needed) and sets
+   * their colours, which change only per tick; `draw` then only moves them.
+   */
   setBodies(packed: Float64Array, periodMs: number, now: number): void {
     const bodies = new Map<number, Drawn>();
     const positions: [number, Vec3][] = [];
+    for (const g of this.groups.values()) g.ids.length = 0;
     for (let o = 0; o < packed.length; o += BODY_FIELDS) {
       const id = packed[o]!;
-      bodies.set(id, { kind: packed[o + 1]!, radius: packed[o + 6]!, life: packed[o + 7]! });
+      const body = { kind: packed[o + 1]!, radius: packed[o + 6]!, life: packed[o + 7]! };
+      bodies.set(id, body);
       positions.push([id, [packed[o + 3]!, packed[o + 4]!, packed[o + 5]!]]);
+      this.groups.get(body.kind)?.ids.push(id);
     }
     this.bodies = bodies;
     this.motion.periodMs = periodMs;
     this.motion.updatePositions(positions, now);
+    for (const [code, g] of this.groups) {
+      if (g.ids.length > g.mesh.instanceMatrix.count) {
+        for (const m of [g.mesh, g.halo]) {
+          if (!m) continue;
+          this.scene.remove(m);
+          m.dispose();
+        }
+        this.groups.set(code, { ...group(g.kind, g.ids.length * 2, this.scene), ids: g.ids });
+      }
+    }
+    for (const g of this.groups.values()) {
+      g.ids.forEach((id, n) => {
+        const body = bodies.get(id)!;
+        this.color.setHex(body.kind === 4 ? (LIFE_COLORS[body.life] ?? g.kind.color) : g.kind.color);
+        g.mesh.setColorAt(n, this.color);
+      });
+      if (g.mesh.instanceColor) g.mesh.instanceColor.needsUpdate = true;
+    }
   }
 
   select(id: number | null): void {
@@ -149,49 +174,31 @@ export class Sky {
     this.moveCamera();
   }
 
-  /** Draws one frame at `now` (this worker's performance.now()). */
+  /** Draws one frame at `now` (this worker's performance.now()): every body at its interpolated place. */
   draw(now: number): void {
-    for (const g of this.groups.values()) g.ids.length = 0;
-    for (const [id, b] of this.bodies) this.groups.get(b.kind)?.ids.push(id);
-    for (const [code, g] of this.groups) {
-      if (g.ids.length > g.mesh.instanceMatrix.count) {
-        for (const m of [g.mesh, g.halo]) {
-          if (!m) continue;
-          this.scene.remove(m);
-          m.dispose();
-        }
-        this.groups.set(code, { ...group(g.kind, g.ids.length * 2, this.scene), ids: g.ids });
-      }
-    }
     let drawn = 0;
     for (const g of this.groups.values()) {
-      let n = 0;
-      for (const id of g.ids) {
-        const p = this.motion.position(id, now);
-        const body = this.bodies.get(id);
-        if (!p || !body) continue;
-        const s = Math.max(g.kind.size, body.radius) * S;
+      // Every grouped body has a track: setBodies gave the motion the same bodies.
+      g.ids.forEach((id, n) => {
+        const p = this.motion.position(id, now)!;
+        const s = Math.max(g.kind.size, this.bodies.get(id)!.radius) * S;
         this.matrix.makeScale(s, s, s).setPosition(p[0] * S, p[1] * S, p[2] * S);
         g.mesh.setMatrixAt(n, this.matrix);
         g.halo?.setMatrixAt(n, this.matrix);
-        this.color.setHex(body.kind === 4 ? (LIFE_COLORS[body.life] ?? g.kind.color) : g.kind.color);
-        g.mesh.setColorAt(n, this.color);
-        n++;
-      }
+      });
       for (const m of [g.mesh, g.halo]) {
         if (!m) continue;
-        m.count = n;
+        m.count = g.ids.length;
         m.instanceMatrix.needsUpdate = true;
-        if (m.instanceColor) m.instanceColor.needsUpdate = true;
       }
-      drawn += n;
+      drawn += g.ids.length;
     }
     const sel = this.selected === null ? undefined : this.motion.position(this.selected, now);
     this.marker.visible = sel !== undefined;
     if (sel) {
       const kind = this.bodies.get(this.selected!)?.kind ?? 0;
       this.marker.position.set(sel[0] * S, sel[1] * S, sel[2] * S);
-      this.marker.scale.setScalar((kindSize(kind) * 1.8 + 200) * S);
+      this.marker.scale.setScalar(((kindByCode(kind)?.size ?? 100) * 1.8 + 200) * S);
     }
     this.renderer.render(this.scene, this.camera);
     if (drawn !== this.lastDrawn) {
@@ -225,10 +232,6 @@ export class Sky {
     const g = hit && groups.find((g) => g.mesh === hit.object);
     this.events.pick(g && hit.instanceId !== undefined ? (g.ids[hit.instanceId] ?? null) : null);
   }
-}
-
-function kindSize(code: number): number {
-  return KINDS.find((k) => k.code === code)?.size ?? 100;
 }
 
 function group(kind: KindInfo, capacity: number, scene: THREE.Scene): Group {

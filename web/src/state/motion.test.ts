@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { WireBody } from "../net/protocol.generated";
-import { alphaAt, lerp, Motion, POSITION_SCALE } from "./motion";
+import { alphaAt, lerp, Motion, type Vec3 } from "./motion";
 
-const at = (id: number, x: number): WireBody => ({
-  id,
-  kind: 0,
-  owner: 0,
-  pos: [x * POSITION_SCALE, 0, 0],
-  vel: [0, 0, 0],
-  mv: [0, 0, 0],
-  mass: 1,
-  radius: 1,
-  life: 0,
-});
+const at = (id: number, x: number): [number, Vec3] => [id, [x, 0, 0]];
 
 describe("interpolation", () => {
   it("alpha runs from 0 to 1 over one period and stays there", () => {
@@ -30,15 +19,15 @@ describe("interpolation", () => {
 
   it("glides between ticks and continues from where a body is drawn when a frame arrives early", () => {
     const m = new Motion(50);
-    m.update([at(1, 0)], 0);
+    m.updatePositions([at(1, 0)], 0);
     expect(m.position(1, 10)).toEqual([0, 0, 0]);
-    m.update([at(1, 10)], 100);
+    m.updatePositions([at(1, 10)], 100);
     expect(m.position(1, 100)).toEqual([0, 0, 0]);
     expect(m.position(1, 125)).toEqual([5, 0, 0]);
     expect(m.position(1, 150)).toEqual([10, 0, 0]);
     // Next frame halfway through: starts from the drawn 5, not the old 0 or the target 10 (no jump).
-    m.update([at(1, 20)], 125 + 100);
-    m.update([at(1, 30)], 250);
+    m.updatePositions([at(1, 20)], 125 + 100);
+    m.updatePositions([at(1, 30)], 250);
     const p = m.position(1, 250)![0];
     expect(p).toBeGreaterThan(10);
     expect(p).toBeLessThan(30);
@@ -46,8 +35,8 @@ describe("interpolation", () => {
 
   it("new bodies appear in place; removed ones are gone", () => {
     const m = new Motion(50);
-    m.update([at(1, 0)], 0);
-    m.update([at(2, 7)], 50);
+    m.updatePositions([at(1, 0)], 0);
+    m.updatePositions([at(2, 7)], 50);
     expect(m.position(2, 50)).toEqual([7, 0, 0]);
     expect(m.position(1, 50)).toBeUndefined();
   });

@@ -1,9 +1,10 @@
 // Smooth motion between ticks: each body glides from where it was drawn to its newest position over one
 // tick period, so 20 Hz server ticks render as 60+ fps motion without jumps.
-import type { WireBody } from "../net/protocol.generated";
 
 /** Wire units per game unit of position (`protocol::quant::POSITION_SCALE`). */
 export const POSITION_SCALE = 256;
+/** Wire units per game unit per second of velocity (`protocol::quant::VELOCITY_SCALE`). */
+export const VELOCITY_SCALE = 64;
 
 export type Vec3 = [number, number, number];
 
@@ -29,15 +30,7 @@ export class Motion {
 
   constructor(public periodMs: number) {}
 
-  /** Takes the bodies of a newly applied frame; each starts from where it is drawn now. */
-  update(bodies: readonly WireBody[], now: number): void {
-    this.updatePositions(
-      bodies.map((b) => [b.id, [b.pos[0] / POSITION_SCALE, b.pos[1] / POSITION_SCALE, b.pos[2] / POSITION_SCALE]]),
-      now,
-    );
-  }
-
-  /** The same from `[id, position in game units]` pairs. */
+  /** Takes the bodies of a new tick as `[id, position in game units]`; each starts from where it is drawn now. */
   updatePositions(bodies: Iterable<[number, Vec3]>, now: number): void {
     const next = new Map<number, Track>();
     const t = alphaAt(now, this.receivedAt, this.periodMs);

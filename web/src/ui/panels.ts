@@ -2,6 +2,7 @@
 import type { LeaderboardEntry } from "../net/api";
 import type { WireBody, WireResources } from "../net/protocol.generated";
 import { BUILDABLE, formatAmount, kindByCode, kindByName, LIFE_STAGES, RESEARCH, researchCost, type Resource } from "../state/kinds";
+import { VELOCITY_SCALE } from "../state/motion";
 import { byId, el } from "./dom";
 
 const costText = (cost: Partial<Record<Resource, number>>) =>
@@ -107,7 +108,7 @@ export function showSelected(body: WireBody | null, me: number): void {
   }
   const k = kindByCode(body.kind);
   const owner = body.owner === 0 ? "the world's" : body.owner === me ? "yours" : `player ${body.owner}'s`;
-  const speed = Math.hypot(...body.vel) / 64; // protocol::quant::VELOCITY_SCALE
+  const speed = Math.hypot(...body.vel) / VELOCITY_SCALE;
   const life = body.kind === 4 ? ` · life: ${LIFE_STAGES[body.life] ?? body.life}` : "";
   const text = `Selected: ${k?.label ?? "Body"} #${body.id} (${owner})${life} · mass ${formatAmount(body.mass)} · radius ${formatAmount(body.radius)} · ${formatAmount(speed)} units/s`;
   if (p.textContent !== text) p.textContent = text;
