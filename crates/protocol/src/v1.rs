@@ -94,12 +94,6 @@ pub enum ClientMessage {
     },
     /// Buy the next level of a research (answered by `Reply` with `research_bought`, or `Error`).
     BuyResearch { request_id: u32, research: String },
-    /// The client applied the frame of `tick`. Optional: the server counts every frame it has written as
-    /// delivered (WebSocket runs over TCP); the server uses the acknowledged tick for resume.
-    Ack {
-        #[ts(type = "number")]
-        tick: u64,
-    },
     /// Liveness check (answered by `Reply` with `pong`).
     Ping { request_id: u32 },
 }
@@ -112,7 +106,6 @@ impl ClientMessage {
             | Self::RemoveBody { request_id, .. }
             | Self::BuyResearch { request_id, .. }
             | Self::Ping { request_id } => Some(*request_id),
-            Self::Ack { .. } => None,
         }
     }
 }
@@ -150,7 +143,10 @@ pub enum ErrorCode {
     Unauthorized,
     /// The connection may only watch (no token).
     ReadOnly,
+    /// No such world, or a private one the caller may not see (the same answer for both).
     WorldNotFound,
+    /// The world has `max_players` players in it; try again later.
+    WorldFull,
     /// Too many messages: slow down.
     RateLimited,
     /// The world is busy; retry.

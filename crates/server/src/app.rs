@@ -16,12 +16,14 @@ use tracing::info;
 
 use crate::api::{AuthConfig, DEV_JWT_SECRET};
 use crate::cache::{Cache, CacheConfig};
-use crate::state::{AppState, Services};
+use garden::{Garden, WorldOptions};
+use gateway::{Gateway, WsOptions};
+
+use crate::game::ServerAccounts;
+use crate::game::loader::{DefaultWorld, start_all};
+use crate::state::{ApiState, AppState, GameState, OpsState, WebState};
 use crate::store::Store;
 use crate::web::headers;
-use crate::worlds::WorldOptions;
-use crate::worlds::loader::{DefaultWorld, start_all};
-use crate::ws::{self, WsOptions};
 
 /// What `cosmic serve` needs to start.
 #[derive(Clone, Debug)]
@@ -159,23 +161,34 @@ impl Application {
         let web = tokio::task::spawn_blocking(move || crate::web::WebClient::load(&web_config))
             .await
             .context("loading the web client")?;
-        let services = Services {
-            data_dir: config.data_dir.clone(),
-            balance: std::sync::Arc::new(config.balance.clone()),
-            world_options: config.world.clone(),
-            store,
-            cache,
-            auth: config.auth.clone(),
-            swagger_ui: config.swagger_ui,
-            web: std::sync::Arc::new(web),
+        let api = ApiState::new(store, cache, config.auth.clone());
+        let accounts = ServerAccounts {
+            store: api.store.clone(),
+            auth: api.auth.clone(),
         };
-        let state = AppState::new(
-            started.registry,
-            started.default_world,
-            config.ws.clone(),
-            shutdown,
-            services,
-        );
+        crate::metrics::install();
+        let state = AppState {
+            gateway: Gateway::new(config.ws.clone(), shutdown.clone()),
+            game: GameState {
+                garden: Garden {
+                    worlds: started.registry,
+                    default_world: started.default_world,
+                    accounts: std::sync::Arc::new(accounts),
+                },
+                balance: std::sync::Arc::new(config.balance.clone()),
+                world_options: config.world.clone(),
+                world_tasks: std::sync::Arc::default(),
+            },
+            api,
+            web: WebState {
+                client: std::sync::Arc::new(web),
+                swagger_ui: config.swagger_ui,
+            },
+            ops: OpsState {
+                data_dir: std::sync::Arc::new(config.data_dir.clone()),
+                shutdown,
+            },
+        };
         if let Some(addr) = config.metrics_listen {
             crate::metrics::spawn_listener(addr, state.clone()).await?;
         }
@@ -229,6 +242,7 @@ impl Application {
         worlds.extend(std::mem::take(
             &mut *self
                 .state
+                .game
                 .world_tasks
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
@@ -242,7 +256,7 @@ impl Application {
                 );
             }
         }
-        self.state.store.close().await;
+        self.state.api.store.close().await;
         info!("Stopped.");
         Ok(())
     }
@@ -252,16 +266,16 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     crate::metrics::install();
     let no_store = || map_response(headers::no_store);
-    let hsts = state.web.hsts;
+    let hsts = state.web.client.hsts;
     Router::new()
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", get(crate::game::upgrade))
         .route("/metrics", get(crate::metrics::serve).layer(no_store()))
         .merge(crate::health::router().layer(no_store()))
         .nest(
             "/api",
             crate::api::router().layer(map_response(headers::private_no_store)),
         )
-        .merge(crate::api::docs::router(state.swagger_ui))
+        .merge(crate::api::docs::router(state.web.swagger_ui))
         .fallback(crate::web::serve)
         // Innermost of the layers: it sees the matched route axum sets before calling a route.
         .layer(axum::middleware::from_fn(crate::metrics::http::track))

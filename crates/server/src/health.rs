@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::state::AppState;
-use crate::worlds::WorldStats;
+use garden::WorldStats;
 
 /// A dependency that takes longer than this to answer counts as down.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -42,7 +42,7 @@ async fn health(State(state): State<AppState>) -> axum::Json<Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": uptime(),
-        "connections": state.conns.len(),
+        "connections": state.gateway.registry().len(),
         "worlds": worlds(&state),
     }))
 }
@@ -53,30 +53,30 @@ async fn live() -> axum::Json<Value> {
 
 /// The database's state: `(up, json)`.
 async fn database(state: &AppState) -> (bool, Value) {
-    match tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()).await {
+    match tokio::time::timeout(CHECK_TIMEOUT, state.api.store.ping()).await {
         Ok(Ok(latency)) => (
             true,
             json!({
                 "status": "up",
-                "backend": state.store.kind(),
+                "backend": state.api.store.kind(),
                 "latency_ms": latency.as_secs_f64() * 1e3,
-                "pool": state.store.pool_stats(),
+                "pool": state.api.store.pool_stats(),
             }),
         ),
         Ok(Err(e)) => (
             false,
-            json!({ "status": "down", "backend": state.store.kind(), "error": e.to_string() }),
+            json!({ "status": "down", "backend": state.api.store.kind(), "error": e.to_string() }),
         ),
         Err(_) => (
             false,
-            json!({ "status": "down", "backend": state.store.kind(), "error": "timed out" }),
+            json!({ "status": "down", "backend": state.api.store.kind(), "error": "timed out" }),
         ),
     }
 }
 
 async fn cache(state: &AppState) -> (bool, Value) {
-    let stats = state.cache.stats();
-    match tokio::time::timeout(CHECK_TIMEOUT, state.cache.ping()).await {
+    let stats = state.api.cache.stats();
+    match tokio::time::timeout(CHECK_TIMEOUT, state.api.cache.ping()).await {
         Ok(Ok(latency)) => (
             true,
             json!({ "status": "up", "latency_ms": latency.as_secs_f64() * 1e3, "stats": stats }),
@@ -95,7 +95,7 @@ async fn cache(state: &AppState) -> (bool, Value) {
 /// 200 `ready` / `degraded` (cache down) or 503 `unavailable` (database down, or shutting down).
 async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>) {
     let ((db_up, db), (cache_up, cache)) = tokio::join!(database(&state), cache(&state));
-    let stopping = *state.shutdown.borrow();
+    let stopping = *state.ops.shutdown.borrow();
     let (code, status) = match (db_up && !stopping, cache_up) {
         (false, _) if stopping => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -126,9 +126,9 @@ async fn detailed(State(state): State<AppState>) -> (StatusCode, axum::Json<Valu
             "status": status,
             "version": env!("CARGO_PKG_VERSION"),
             "uptime_seconds": uptime(),
-            "connections": state.conns.len(),
+            "connections": state.gateway.registry().len(),
             "dependencies": { "database": db, "cache": cache },
-            "process": process(&state.data_dir),
+            "process": process(&state.ops.data_dir),
             "worlds": worlds(&state),
         })),
     )
@@ -138,6 +138,8 @@ fn worlds(state: &AppState) -> Vec<Value> {
     let get = WorldStats::get;
     let now = crate::store::now_ms() as u64;
     let mut list: Vec<_> = state
+        .game
+        .garden
         .worlds
         .all()
         .iter()

@@ -2,10 +2,10 @@
 
 pub mod api;
 pub mod app;
-pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod game;
 pub mod health;
 pub mod metrics;
 pub mod request_id;
@@ -13,7 +13,5 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;
-pub mod worlds;
-pub mod ws;
 
 pub use app::{Application, Config};

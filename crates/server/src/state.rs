@@ -1,117 +1,87 @@
-//! The application's shared state: small, cloneable handles only (never a lock around a world).
+//! The application's shared state: small, cloneable handles only (never a lock around a world), grouped
+//! by who uses them. A handler takes the whole [`AppState`] or just its part (`State<ApiState>`,
+//! through [`FromRef`]).
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use dashmap::DashMap;
-use sim::PlayerId;
+use axum::extract::FromRef;
+use gateway::Gateway;
 use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
 
 use crate::api::AuthConfig;
 use crate::cache::Cache;
-use crate::store::{NewUser, Store, StoreError};
-use crate::worlds::{WorldOptions, WorldRegistry};
-use crate::ws::{Proto, WsOptions};
-
-/// One open WebSocket connection, as the registry lists it.
-#[derive(Clone, Debug)]
-pub struct ConnInfo {
-    pub proto: Proto,
-    pub player: Option<PlayerId>,
-}
+use crate::store::Store;
 
 /// Handles every request and connection shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub worlds: WorldRegistry,
-    pub default_world: u64,
-    pub ws: Arc<WsOptions>,
-    /// Turns true when the server begins shutting down.
-    pub shutdown: watch::Receiver<bool>,
-    /// Open connections by id.
-    pub conns: Arc<DashMap<u64, ConnInfo>>,
-    pub next_conn: Arc<AtomicU64>,
+    /// The real-time fabric: WebSocket options and the registry of every open connection.
+    pub gateway: Gateway,
+    pub game: GameState,
+    pub api: ApiState,
+    pub web: WebState,
+    pub ops: OpsState,
+}
+
+/// The garden: its running worlds and what new worlds start with.
+#[derive(Clone, Debug)]
+pub struct GameState {
+    pub garden: garden::Garden,
+    /// For worlds created while running: the balance and actor options they start with.
+    pub balance: Arc<sim::Balance>,
+    pub world_options: garden::WorldOptions,
+    /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
+    pub world_tasks: Arc<Mutex<Vec<JoinHandle<sim::WorldState>>>>,
+}
+
+/// What the REST API works with: storage, cache, and the accounts' settings.
+#[derive(Clone, Debug)]
+pub struct ApiState {
     pub store: Store,
     pub cache: Cache,
     pub auth: Arc<AuthConfig>,
     /// Bounds how many password hashes run at once (they run off the async runtime).
     pub hash_permits: Arc<Semaphore>,
+}
+
+impl ApiState {
+    pub fn new(store: Store, cache: Cache, auth: AuthConfig) -> Self {
+        Self {
+            store,
+            cache,
+            hash_permits: Arc::new(Semaphore::new(auth.hash_concurrency.max(1))),
+            auth: Arc::new(auth),
+        }
+    }
+}
+
+/// The web client and the API's browsable docs.
+#[derive(Clone, Debug)]
+pub struct WebState {
+    /// The built web client, served from memory by the router's fallback.
+    pub client: Arc<crate::web::WebClient>,
     /// Whether `/swagger-ui/` is served.
     pub swagger_ui: bool,
-    /// For worlds created while running: the balance and actor options they start with.
-    pub balance: Arc<sim::Balance>,
-    pub world_options: WorldOptions,
-    /// The data directory (its free space is reported by `/health/detailed`).
-    pub data_dir: Arc<std::path::PathBuf>,
-    /// The built web client, served from memory by the router's fallback.
-    pub web: Arc<crate::web::WebClient>,
-    /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
-    pub world_tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<sim::WorldState>>>>,
 }
 
-/// The parts of [`AppState`] that come from configuration and storage.
+/// What operations endpoints read.
 #[derive(Clone, Debug)]
-pub struct Services {
-    pub data_dir: std::path::PathBuf,
-    pub balance: Arc<sim::Balance>,
-    pub world_options: WorldOptions,
-    pub store: Store,
-    pub cache: Cache,
-    pub auth: AuthConfig,
-    pub swagger_ui: bool,
-    pub web: Arc<crate::web::WebClient>,
+pub struct OpsState {
+    /// The data directory (its free space is reported by `/health/detailed`).
+    pub data_dir: Arc<PathBuf>,
+    /// Turns true when the server begins shutting down.
+    pub shutdown: watch::Receiver<bool>,
 }
 
-impl AppState {
-    pub fn new(
-        worlds: WorldRegistry,
-        default_world: u64,
-        ws: WsOptions,
-        shutdown: watch::Receiver<bool>,
-        services: Services,
-    ) -> Self {
-        Self {
-            worlds,
-            default_world,
-            ws: Arc::new(ws),
-            shutdown,
-            conns: Arc::default(),
-            next_conn: Arc::new(AtomicU64::new(1)),
-            store: services.store,
-            cache: services.cache,
-            hash_permits: Arc::new(Semaphore::new(services.auth.hash_concurrency.max(1))),
-            auth: Arc::new(services.auth),
-            swagger_ui: services.swagger_ui,
-            balance: services.balance,
-            world_options: services.world_options,
-            web: services.web,
-            world_tasks: Arc::default(),
-            data_dir: Arc::new(services.data_dir),
+macro_rules! substate {
+    ($($field:ident: $ty:ty),*) => {$(
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
         }
-    }
-
-    /// A new guest account (for a v0 connection that brings no token).
-    pub async fn new_guest(&self) -> Result<PlayerId, StoreError> {
-        let user = self
-            .store
-            .create_user(&NewUser {
-                is_guest: true,
-                ..Default::default()
-            })
-            .await?;
-        Ok(PlayerId(user.id as u64))
-    }
-
-    /// The player an access token belongs to, if the token is valid and unexpired.
-    pub fn player_for_token(&self, token: &str) -> Option<PlayerId> {
-        crate::api::auth::verify_access(&self.auth, token)
-            .ok()
-            .map(|c| PlayerId(c.sub as u64))
-    }
-
-    pub fn set_player(&self, conn: u64, player: PlayerId) {
-        if let Some(mut c) = self.conns.get_mut(&conn) {
-            c.player = Some(player);
-        }
-    }
+    )*};
 }
+substate!(gateway: Gateway, game: GameState, api: ApiState, web: WebState, ops: OpsState);

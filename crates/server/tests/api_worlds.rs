@@ -85,7 +85,7 @@ async fn create_list_get_and_patch_worlds() {
         assert_eq!(public["running"], true);
         let id = public["id"].as_i64().unwrap();
         assert!(
-            app.state.worlds.get(id as u64).is_some(),
+            app.state.game.garden.worlds.get(id as u64).is_some(),
             "the world's actor runs"
         );
         let private = create(
@@ -173,7 +173,13 @@ async fn create_list_get_and_patch_worlds() {
         assert_eq!(got["name"], "Renamed");
         assert_eq!(got["tick_rate"], 30);
         assert!(
-            !app.state.worlds.get(id as u64).unwrap().is_public(),
+            !app.state
+                .game
+                .garden
+                .worlds
+                .get(id as u64)
+                .unwrap()
+                .is_public(),
             "the handle follows the setting"
         );
         let (status, _) = call(&app, Method::GET, &path, None, None).await;
@@ -245,7 +251,7 @@ fn stats_row(world: i64, user: i64, dust: f64, stars: i64) -> PlayerStatsRow {
 async fn leaderboard_orders_and_validates() {
     for backend in backends() {
         let app = spawn_app_on(backend, |_| {}).await;
-        let world = app.state.default_world as i64;
+        let world = app.state.game.garden.default_world as i64;
         let mut users = Vec::new();
         for _ in 0..3 {
             users.push(guest(&app).await);
@@ -255,7 +261,7 @@ async fn leaderboard_orders_and_validates() {
             stats_row(world, users[1].1, 1500.0, 0),
             stats_row(world, users[2].1, 900.0, 7),
         ];
-        app.state.store.save_player_stats(&rows).await.unwrap();
+        app.state.api.store.save_player_stats(&rows).await.unwrap();
 
         let order = |board: &Value| -> Vec<i64> {
             board["entries"]

@@ -482,33 +482,33 @@ async fn api_keeps_answering_while_redis_is_killed_and_restarted() {
     let port = PrivateRedis::free_port();
     let mut redis = PrivateRedis::start(port);
     let app = spawn_app_with_redis(redis.url()).await;
-    assert_eq!(app.state.cache.backend_name(), "redis");
+    assert_eq!(app.state.api.cache.backend_name(), "redis");
     let client = reqwest::Client::new();
     let leaderboard = app.http(&format!(
         "/api/leaderboard?world={}&limit=5",
-        app.state.default_world
+        app.state.game.garden.default_world
     ));
     get_ok(&client, &leaderboard).await;
     get_ok(&client, &leaderboard).await;
     assert!(
-        app.state.cache.stats().hits >= 1,
+        app.state.api.cache.stats().hits >= 1,
         "the second read is a cache hit"
     );
 
     redis.kill();
-    let errors = app.state.cache.stats().errors;
+    let errors = app.state.api.cache.stats().errors;
     for _ in 0..5 {
         get_ok(&client, &leaderboard).await;
     }
     assert!(
-        app.state.cache.stats().errors > errors,
+        app.state.api.cache.stats().errors > errors,
         "the outage is counted"
     );
 
     let _redis = PrivateRedis::start(port);
     let deadline = Instant::now() + Duration::from_secs(10);
-    let hits = app.state.cache.stats().hits;
-    while app.state.cache.stats().hits == hits {
+    let hits = app.state.api.cache.stats().hits;
+    while app.state.api.cache.stats().hits == hits {
         assert!(
             Instant::now() < deadline,
             "no cache hits 10 s after Redis came back"
@@ -526,14 +526,17 @@ async fn api_starts_and_serves_while_redis_is_down() {
     let client = reqwest::Client::new();
     let leaderboard = app.http(&format!(
         "/api/leaderboard?world={}",
-        app.state.default_world
+        app.state.game.garden.default_world
     ));
     get_ok(&client, &leaderboard).await;
     get_ok(
         &client,
-        &app.http(&format!("/api/worlds/{}", app.state.default_world)),
+        &app.http(&format!(
+            "/api/worlds/{}",
+            app.state.game.garden.default_world
+        )),
     )
     .await;
-    assert!(app.state.cache.stats().errors > 0);
+    assert!(app.state.api.cache.stats().errors > 0);
     app.stop().await;
 }

@@ -267,7 +267,7 @@ async fn under_load_then_stop(backend: Backend, stop: Stop) {
                 left.len()
             );
         }
-        let world = server::worlds::loader::restore(&store, &balance, &row)
+        let world = server::game::loader::restore(&store, &balance, &row)
             .await
             .unwrap();
         for (user, count) in &acked {

@@ -410,7 +410,7 @@ async fn a_missing_build_serves_a_503_page_saying_how_to_build_it() {
     let nowhere = tempfile::tempdir().unwrap();
     let dir = nowhere.path().join("dist");
     let app = spawn_app(|c| c.web.dir = dir).await;
-    assert!(!app.state.web.is_built());
+    assert!(!app.state.web.client.is_built());
     let s = Site {
         app,
         _dist: nowhere,

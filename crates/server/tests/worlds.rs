@@ -12,7 +12,7 @@ use protocol::v1::SUBPROTOCOL_BIN;
 #[tokio::test]
 async fn empty_world_hibernates_and_wakes_on_join() {
     let app = spawn_app(|c| c.world.hibernate_after = Duration::from_millis(300)).await;
-    let world = app.state.worlds.get(1).unwrap();
+    let world = app.state.game.garden.worlds.get(1).unwrap();
     let ticks = || world.stats.ticks.load(Ordering::Relaxed);
 
     tokio::time::sleep(Duration::from_millis(800)).await;

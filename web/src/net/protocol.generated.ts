@@ -37,7 +37,7 @@ moves: Array<[number, number, number]>,
  */
 motions: Array<[number, number, number]>, events: Array<WireEvent>, };
 
-export type ErrorCode = "bad_message" | "protocol_mismatch" | "hello_expected" | "unauthorized" | "read_only" | "world_not_found" | "rate_limited" | "overloaded" | "not_joined" | "not_finite" | "not_enough_resources" | "out_of_bounds" | "overlaps_body" | "too_fast" | "player_limit_reached" | "world_limit_reached" | "locked" | "no_such_body" | "not_owner" | "max_level" | "unknown_kind" | "unknown_research" | "internal";
+export type ErrorCode = "bad_message" | "protocol_mismatch" | "hello_expected" | "unauthorized" | "read_only" | "world_not_found" | "world_full" | "rate_limited" | "overloaded" | "not_joined" | "not_finite" | "not_enough_resources" | "out_of_bounds" | "overlaps_body" | "too_fast" | "player_limit_reached" | "world_limit_reached" | "locked" | "no_such_body" | "not_owner" | "max_level" | "unknown_kind" | "unknown_research" | "internal";
 
 export type ReplyBody = { "result": "body_created", body: number, } | { "result": "body_removed", body: number, } | { "result": "research_bought", research: string, level: number, } | { "result": "pong" };
 
@@ -45,7 +45,7 @@ export type ClientMessage = { "type": "hello", request_id: number, protocol_hash
 /**
  * Codecs the client can decode; `none` is implied. Default: all.
  */
-codecs: Array<Codec> | null, } | { "type": "create_body", request_id: number, kind: string, position: [number, number, number], velocity: [number, number, number] | null, } | { "type": "remove_body", request_id: number, body: number, } | { "type": "buy_research", request_id: number, research: string, } | { "type": "ack", tick: number, } | { "type": "ping", request_id: number, };
+codecs: Array<Codec> | null, } | { "type": "create_body", request_id: number, kind: string, position: [number, number, number], velocity: [number, number, number] | null, } | { "type": "remove_body", request_id: number, body: number, } | { "type": "buy_research", request_id: number, research: string, } | { "type": "ping", request_id: number, };
 
 export type ServerMessage = { "type": "welcome", request_id: number, protocol_hash: string, player: number, world: number, tick: number, tick_rate_hz: number, resumed: boolean, 
 /**

@@ -111,18 +111,19 @@ pub fn router() -> Router<AppState> {
 /// Issues an access token and a new refresh token in `family` for `user`.
 async fn issue(state: &AppState, user: &User, family: &str) -> Result<TokenResponse, ApiError> {
     let access_token =
-        issue_access(&state.auth, user.id, user.is_guest).map_err(ApiError::internal)?;
+        issue_access(&state.api.auth, user.id, user.is_guest).map_err(ApiError::internal)?;
     let refresh_token = new_refresh_token();
-    let ttl_ms = i64::try_from(state.auth.refresh_ttl.as_millis()).unwrap_or(i64::MAX);
+    let ttl_ms = i64::try_from(state.api.auth.refresh_ttl.as_millis()).unwrap_or(i64::MAX);
     let expires_at = now_ms().saturating_add(ttl_ms);
     state
+        .api
         .store
         .insert_refresh_token(user.id, &token_hash(&refresh_token), family, expires_at)
         .await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: state.auth.access_ttl.as_secs(),
+        expires_in: state.api.auth.access_ttl.as_secs(),
         refresh_token,
         user: UserView::from(user),
     })
@@ -141,6 +142,7 @@ pub async fn register(
     let password = Password::parse(req.password.expose())?;
     let password_hash = hash_password(&state, &password).await?;
     let user = state
+        .api
         .store
         .create_user(&NewUser {
             username: Some(username.as_str().to_string()),
@@ -164,7 +166,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let login = req.login.trim();
-    let user = match state.store.user_by_login(login).await {
+    let user = match state.api.store.user_by_login(login).await {
         Ok(u) => Some(u),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
@@ -184,6 +186,7 @@ pub async fn guest(
     State(state): State<AppState>,
 ) -> Result<(StatusCode, axum::Json<TokenResponse>), ApiError> {
     let user = state
+        .api
         .store
         .create_user(&NewUser {
             is_guest: true,
@@ -204,6 +207,7 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let token = match state
+        .api
         .store
         .take_refresh_token(&token_hash(req.refresh_token.expose()))
         .await
@@ -213,7 +217,7 @@ pub async fn refresh(
         Err(e) => return Err(e.into()),
     };
     if token.revoked_at.is_some() {
-        state.store.revoke_family(&token.family).await?;
+        state.api.store.revoke_family(&token.family).await?;
         tracing::warn!(
             user = token.user_id,
             "Refresh token reused: its family is revoked."
@@ -223,7 +227,7 @@ pub async fn refresh(
     if token.expires_at <= now_ms() {
         return Err(ApiError::Unauthorized(BAD_REFRESH));
     }
-    let user = match state.store.user(token.user_id).await {
+    let user = match state.api.store.user(token.user_id).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => return Err(ApiError::Unauthorized(BAD_REFRESH)),
         Err(e) => return Err(e.into()),
@@ -238,11 +242,12 @@ pub async fn logout(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     match state
+        .api
         .store
         .refresh_family(&token_hash(req.refresh_token.expose()))
         .await
     {
-        Ok(family) => state.store.revoke_family(&family).await?,
+        Ok(family) => state.api.store.revoke_family(&family).await?,
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
@@ -256,8 +261,9 @@ pub async fn me(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    let store = &state.store;
+    let store = &state.api.store;
     let view = state
+        .api
         .cache
         .get_or_load(CacheKind::UserProfile, &caller.id.to_string(), || async {
             store.user(caller.id).await.map(|u| UserView::from(&u))
@@ -287,6 +293,7 @@ pub async fn update_me(
         None => None,
     };
     let user = state
+        .api
         .store
         .update_user(
             caller.id,
@@ -296,6 +303,7 @@ pub async fn update_me(
         )
         .await?;
     state
+        .api
         .cache
         .invalidate(CacheKind::UserProfile, &caller.id.to_string())
         .await;
@@ -309,8 +317,9 @@ pub async fn delete_me(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_user(caller.id).await?;
+    state.api.store.delete_user(caller.id).await?;
     state
+        .api
         .cache
         .invalidate(CacheKind::UserProfile, &caller.id.to_string())
         .await;

@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts)? {
-            Some(token) => authenticate(&state.auth, token),
+            Some(token) => authenticate(&state.api.auth, token),
             None => Err(ApiError::Unauthorized("missing access token")),
         }
     }
@@ -127,7 +127,7 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
         bearer(parts)?
-            .map(|token| authenticate(&state.auth, token))
+            .map(|token| authenticate(&state.api.auth, token))
             .transpose()
     }
 }

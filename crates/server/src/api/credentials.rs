@@ -57,6 +57,7 @@ async fn with_permit<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let permit = state
+        .api
         .hash_permits
         .clone()
         .acquire_owned()

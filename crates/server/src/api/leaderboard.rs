@@ -87,7 +87,8 @@ pub async fn leaderboard(
     caller: Option<AuthUser>,
     ApiQuery(q): ApiQuery<LeaderboardQuery>,
 ) -> Result<axum::Json<Leaderboard>, ApiError> {
-    let default_world = i64::try_from(state.default_world).map_err(ApiError::internal)?;
+    let default_world =
+        i64::try_from(state.game.garden.default_world).map_err(ApiError::internal)?;
     let world = q
         .world
         .as_deref()
@@ -119,8 +120,9 @@ pub async fn leaderboard(
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     let key = format!("{world}:{metric_name}:{limit}");
-    let store = &state.store;
+    let store = &state.api.store;
     let entries = state
+        .api
         .cache
         .get_or_load(CacheKind::Leaderboard, &key, || {
             store.leaderboard(world, metric, limit)
@@ -137,10 +139,10 @@ pub async fn leaderboard(
 #[utoipa::path(get, path = "/api/stats", tag = "leaderboard",
     responses((status = 200, body = Stats)))]
 pub async fn stats(State(state): State<AppState>) -> Result<axum::Json<Stats>, ApiError> {
-    let s = state.store.stats_summary().await?;
+    let s = state.api.store.stats_summary().await?;
     Ok(axum::Json(Stats {
         totals: s,
-        worlds_running: state.worlds.all().len() as u64,
-        connections: state.conns.len() as u64,
+        worlds_running: state.game.garden.worlds.all().len() as u64,
+        connections: state.gateway.registry().len() as u64,
     }))
 }

@@ -15,9 +15,9 @@ use utoipa::ToSchema;
 use super::auth::AuthUser;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::cache::CacheKind;
+use crate::game::loader::start_one;
 use crate::state::AppState;
 use crate::store::{NewWorld, PlayerStatsRow, StoreError, WorldRow, WorldSettings};
-use crate::worlds::loader::start_one;
 
 /// Bodies a new world is generated with unless the request says otherwise.
 pub const DEFAULT_NEW_WORLD_BODIES: i32 = 400;
@@ -151,8 +151,9 @@ pub(crate) fn visible(public: bool, owner: Option<i64>, caller: Option<AuthUser>
 
 /// The stored part of a world's summary (cached), with live figures filled in.
 async fn summary(state: &AppState, id: i64) -> Result<WorldSummary, ApiError> {
-    let store = &state.store;
+    let store = &state.api.store;
     let mut s = state
+        .api
         .cache
         .get_or_load(CacheKind::WorldSummary, &id.to_string(), || async {
             let row = store.world(id).await?;
@@ -160,10 +161,13 @@ async fn summary(state: &AppState, id: i64) -> Result<WorldSummary, ApiError> {
             Ok::<_, StoreError>(from_row(&row, members))
         })
         .await?;
-    if let Some(handle) = u64::try_from(id).ok().and_then(|id| state.worlds.get(id)) {
+    if let Some(handle) = u64::try_from(id)
+        .ok()
+        .and_then(|id| state.game.garden.worlds.get(id))
+    {
         s.tick = handle.frames.borrow().tick;
-        s.bodies = crate::worlds::WorldStats::get(&handle.stats.bodies);
-        s.running = !*state.shutdown.borrow();
+        s.bodies = garden::WorldStats::get(&handle.stats.bodies);
+        s.running = !*state.ops.shutdown.borrow();
     }
     Ok(s)
 }
@@ -204,7 +208,7 @@ pub async fn list_worlds(
     State(state): State<AppState>,
     caller: Option<AuthUser>,
 ) -> Result<axum::Json<Vec<WorldSummary>>, ApiError> {
-    let rows = state.store.worlds().await?;
+    let rows = state.api.store.worlds().await?;
     let mut out = Vec::new();
     for row in rows
         .iter()
@@ -246,18 +250,19 @@ pub async fn create_world(
         seed: i64::from(rand::random::<u32>()),
         owner_id: Some(caller.id),
     };
-    let row = state.store.create_world(&new).await?;
+    let row = state.api.store.create_world(&new).await?;
     let task = start_one(
-        &state.store,
-        &state.balance,
+        &state.api.store,
+        &state.game.balance,
         &row,
-        &state.world_options,
-        &state.worlds,
-        state.shutdown.clone(),
+        &state.game.world_options,
+        &state.game.garden.worlds,
+        state.ops.shutdown.clone(),
     )
     .await
     .map_err(|e| ApiError::internal(format!("{e:#}")))?;
     state
+        .game
         .world_tasks
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -315,13 +320,18 @@ pub async fn update_world(
             .map(|v| in_range("tick_rate", v, 1..=60))
             .transpose()?,
     };
-    let row = state.store.update_world(id, &settings).await?;
-    if let Some(handle) = u64::try_from(id).ok().and_then(|id| state.worlds.get(id)) {
-        handle
-            .public
-            .store(row.public, std::sync::atomic::Ordering::Relaxed);
+    let row = state.api.store.update_world(id, &settings).await?;
+    if let Some(handle) = u64::try_from(id)
+        .ok()
+        .and_then(|id| state.game.garden.worlds.get(id))
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        handle.settings.public.store(row.public, Relaxed);
+        let max = row.max_players.max(1) as u32;
+        handle.settings.max_players.store(max, Relaxed);
     }
     state
+        .api
         .cache
         .invalidate(CacheKind::WorldSummary, &id.to_string())
         .await;
@@ -340,18 +350,19 @@ pub async fn join_world(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let world = visible_summary(&state, id, Some(caller)).await?;
-    if state.store.is_member(id, caller.id).await? {
+    if state.api.store.is_member(id, caller.id).await? {
         return Ok(StatusCode::NO_CONTENT);
     }
-    if state.store.member_count(id).await? >= i64::from(world.max_players) {
+    if state.api.store.member_count(id).await? >= i64::from(world.max_players) {
         return Err(ApiError::Conflict {
             code: "world_full",
             field: None,
             message: format!("the world is full ({} players)", world.max_players),
         });
     }
-    state.store.join_world(id, caller.id).await?;
+    state.api.store.join_world(id, caller.id).await?;
     state
+        .api
         .cache
         .invalidate(CacheKind::WorldSummary, &id.to_string())
         .await;
@@ -368,8 +379,9 @@ pub async fn leave_world(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     visible_summary(&state, id, Some(caller)).await?;
-    state.store.leave_world(id, caller.id).await?;
+    state.api.store.leave_world(id, caller.id).await?;
     state
+        .api
         .cache
         .invalidate(CacheKind::WorldSummary, &id.to_string())
         .await;
@@ -385,9 +397,10 @@ pub async fn my_stats(
     caller: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<axum::Json<PlayerStatsView>, ApiError> {
-    let store = &state.store;
+    let store = &state.api.store;
     let key = format!("{id}:{}", caller.id);
     let view = state
+        .api
         .cache
         .get_or_load(CacheKind::PlayerState, &key, || async {
             store

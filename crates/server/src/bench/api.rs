@@ -14,9 +14,9 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::app::{Application, Config};
-use crate::cache::CacheConfig;
-use crate::store::{NewUser, NewWorld, PlayerStatsRow, Store, now_ms};
+use server::app::{Application, Config};
+use server::cache::CacheConfig;
+use server::store::{NewUser, NewWorld, PlayerStatsRow, Store, now_ms};
 
 /// Requests per second the load is scheduled at.
 const RATE: u64 = 2_000;
@@ -167,7 +167,7 @@ async fn pass(
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    let backend = state.cache.backend_name();
+    let backend = state.api.cache.backend_name();
     super::progress(format!("api [{backend}]: seeding on port {port}"));
     let targets = Arc::new(seed(&state, &id).await?);
 
@@ -179,12 +179,12 @@ async fn pass(
     // Warm-up (not measured): connections opened, first misses taken.
     load(&client, &base, &targets, Duration::from_millis(500)).await;
 
-    let queries = state.store.queries();
-    let cache_before = state.cache.stats();
+    let queries = state.api.store.queries();
+    let cache_before = state.api.cache.stats();
     super::progress(format!("api [{backend}]: {RATE} req/s for {duration:?}"));
     let run = load(&client, &base, &targets, duration).await;
-    let queries = state.store.queries() - queries;
-    let cache = state.cache.stats();
+    let queries = state.api.store.queries() - queries;
+    let cache = state.api.cache.stats();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 
@@ -218,9 +218,9 @@ pub(super) struct Targets {
     tokens: Vec<String>,
 }
 
-pub(super) async fn seed(state: &crate::state::AppState, id: &str) -> anyhow::Result<Targets> {
-    let store: &Store = &state.store;
-    let default_world = i64::try_from(state.default_world)?;
+pub(super) async fn seed(state: &server::state::AppState, id: &str) -> anyhow::Result<Targets> {
+    let store: &Store = &state.api.store;
+    let default_world = i64::try_from(state.game.garden.default_world)?;
     let mut worlds = vec![default_world];
     for w in 0..EXTRA_WORLDS {
         let row = store
@@ -247,7 +247,11 @@ pub(super) async fn seed(state: &crate::state::AppState, id: &str) -> anyhow::Re
                 is_guest: false,
             })
             .await?;
-        tokens.push(crate::api::auth::issue_access(&state.auth, user.id, false)?);
+        tokens.push(server::api::auth::issue_access(
+            &state.api.auth,
+            user.id,
+            false,
+        )?);
         let n = splitmix(i as u64);
         rows.push(PlayerStatsRow {
             world_id: default_world,

@@ -7,8 +7,8 @@ use std::time::Instant;
 use protocol::Codec;
 use sim::{Balance, BodyKind, Command, CommandKind, GenerateOptions, PlayerId, World};
 
-use crate::worlds::mapping;
-use crate::worlds::publisher::Publisher;
+use garden::mapping;
+use garden::worlds::publisher::Publisher;
 
 const BODIES: usize = 1_000;
 const PLAYERS: u64 = 10;
@@ -24,7 +24,7 @@ pub fn run(quick: bool) -> anyhow::Result<serde_json::Value> {
             ..Default::default()
         },
     );
-    let mut publisher = Publisher::new(1, 64);
+    let mut publisher = Publisher::new(1, 64, garden::DEFAULT_PLAYER_STATE_EVERY);
     super::progress(format!(
         "codec: {BODIES} bodies, {PLAYERS} players, {ticks} ticks"
     ));

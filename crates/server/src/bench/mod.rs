@@ -1,4 +1,5 @@
-//! `cosmic bench <suite>`: measurements of this build on this machine.
+//! `cosmic bench <suite>`: measurements of this build on this machine. Part of the `cosmic` binary, not
+//! of the server library: the suites start the library like any user of it.
 //!
 //! Each suite prints human-readable progress to stderr and, with `--json`, one JSON object on the last line
 //! of stdout with the keys its issue names plus `machine`. Benchmarks are not tests: nothing here asserts
@@ -11,20 +12,7 @@ pub mod machine;
 pub mod observability;
 pub mod world;
 
-use clap::ValueEnum;
-
-/// The benchmark suites.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Suite {
-    /// Gravity kernels (scalar, SIMD, threaded, Barnes–Hut) and a full world step.
-    Gravity,
-    /// Bytes per tick of the wire protocols and the compression codecs.
-    Codec,
-    /// Database load and latency of the REST API's reads without and with the cache.
-    Api,
-    /// Throughput of the REST reads with metrics and request logging on versus off.
-    Observability,
-}
+use server::cli::Suite;
 
 /// Runs one suite and prints its figures.
 pub fn run(suite: Suite, json: bool, quick: bool) -> anyhow::Result<()> {
@@ -61,6 +49,6 @@ fn print_figures(figures: &serde_json::Value, json: bool) -> anyhow::Result<()> 
 
 /// Progress line on stderr, so `--json` keeps stdout's last line clean.
 #[allow(clippy::print_stderr)]
-pub(crate) fn progress(msg: impl std::fmt::Display) {
+pub fn progress(msg: impl std::fmt::Display) {
     eprintln!("[bench] {msg}");
 }

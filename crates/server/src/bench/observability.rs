@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::oneshot;
 
-use crate::app::{Application, Config};
+use server::app::{Application, Config};
 
 /// Set in a child process: run one pass in this mode (`off`, `metrics`, `logs`, `on`) and print its figures.
 const PASS_ENV: &str = "COSMIC_BENCH_OBSERVABILITY_PASS";
@@ -90,12 +90,15 @@ fn child(mode: &str, quick: bool) -> anyhow::Result<f64> {
 fn pass(mode: &str, duration: Duration) -> anyhow::Result<serde_json::Value> {
     if matches!(mode, "on" | "logs") {
         let filter = tracing_subscriber::EnvFilter::new("info");
-        let sub =
-            crate::telemetry::subscriber(crate::telemetry::LogFormat::Json, filter, std::io::sink);
+        let sub = server::telemetry::subscriber(
+            server::telemetry::LogFormat::Json,
+            filter,
+            std::io::sink,
+        );
         tracing::subscriber::set_global_default(sub)?;
     }
     if matches!(mode, "off" | "logs") {
-        crate::metrics::disable();
+        server::metrics::disable();
     }
     let mode = mode.to_string();
     let runtime = tokio::runtime::Builder::new_multi_thread()

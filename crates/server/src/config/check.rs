@@ -82,7 +82,7 @@ impl Loaded {
         };
         // Struct updates keep this compiling when the option structs grow a field.
         #[allow(clippy::needless_update)]
-        let ws = crate::ws::WsOptions {
+        let ws = gateway::WsOptions {
             ping_interval: secs(s.ws.ping_interval_secs),
             idle_timeout: secs(s.ws.idle_timeout_secs),
             hello_timeout: secs(s.ws.hello_timeout_secs),
@@ -95,16 +95,16 @@ impl Loaded {
             rate_strikes: s.ws.rate_strikes,
             read_buffer: s.ws.read_buffer,
             write_buffer: s.ws.write_buffer,
-            player_state_every: s.ws.player_state_every,
             ..Default::default()
         };
-        let world = crate::worlds::WorldOptions {
+        let world = garden::WorldOptions {
             command_queue: s.world.command_queue,
             max_commands_per_tick: s.world.max_commands_per_tick,
             history_ticks: s.world.history_ticks,
             hibernate_after: secs(s.world.hibernate_after_secs),
             snapshot_every: secs(s.world.snapshot_every_secs),
             stats_every: secs(s.world.stats_every_secs),
+            player_state_every: s.ws.player_state_every,
             ..Default::default()
         };
         #[allow(clippy::needless_update)]

@@ -211,7 +211,7 @@ pub struct WorldSettings {
 impl Default for WorldSettings {
     fn default() -> Self {
         let c = crate::Config::default();
-        let w = crate::worlds::WorldOptions::default();
+        let w = garden::WorldOptions::default();
         Self {
             tick_rate_hz: c.tick_rate_hz,
             bodies: c.world_bodies,
@@ -227,7 +227,7 @@ impl Default for WorldSettings {
     }
 }
 
-/// `[ws]`: every WebSocket limit (see [`crate::ws::WsOptions`]).
+/// `[ws]`: every WebSocket limit (see [`gateway::WsOptions`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WsSettings {
@@ -248,7 +248,7 @@ pub struct WsSettings {
 
 impl Default for WsSettings {
     fn default() -> Self {
-        let w = crate::ws::WsOptions::default();
+        let w = gateway::WsOptions::default();
         Self {
             ping_interval_secs: w.ping_interval.as_secs(),
             idle_timeout_secs: w.idle_timeout.as_secs(),
@@ -262,7 +262,7 @@ impl Default for WsSettings {
             rate_strikes: w.rate_strikes,
             read_buffer: w.read_buffer,
             write_buffer: w.write_buffer,
-            player_state_every: w.player_state_every,
+            player_state_every: garden::DEFAULT_PLAYER_STATE_EVERY,
         }
     }
 }

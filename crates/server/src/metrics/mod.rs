@@ -24,7 +24,7 @@ use metrics::{describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::{info, warn};
 
-pub use hot::{DbOp, Hot, TickPhase};
+pub use hot::{DbOp, Hot};
 use names::{ALL, BUILD_INFO, DB_POOL_CONNECTIONS, Kind, PROCESS_START_TIME_SECONDS};
 
 use crate::state::AppState;
@@ -107,6 +107,9 @@ pub fn install() -> &'static PrometheusHandle {
 pub fn hot() -> &'static Hot {
     HOT.get_or_init(|| {
         install();
+        // The applications' own handles, so their series exist (at 0) from the start.
+        gateway::metrics::for_app(garden::APP, garden::PROTOCOLS);
+        garden::metrics::hot();
         Hot::register()
     })
 }
@@ -114,7 +117,7 @@ pub fn hot() -> &'static Hot {
 /// Sets the series read from state at scrape time (the database pool), then renders everything.
 pub fn render(state: &AppState) -> String {
     let handle = install();
-    let pool = state.store.pool_stats();
+    let pool = state.api.store.pool_stats();
     gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
     gauge!(DB_POOL_CONNECTIONS, "state" => "busy")
         .set(f64::from(pool.size.saturating_sub(pool.idle)));
@@ -138,7 +141,7 @@ pub async fn spawn_listener(addr: SocketAddr, state: AppState) -> anyhow::Result
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
-    let mut shutdown = state.shutdown.clone();
+    let mut shutdown = state.ops.shutdown.clone();
     let app = router(state);
     info!(addr = %listener.local_addr().unwrap_or(addr), "Serving /metrics.");
     tokio::spawn(async move {

@@ -42,16 +42,15 @@ const DB_BUCKETS: &[f64] = &[
 
 pub const HTTP_REQUESTS_TOTAL: &str = "cosmic_http_requests_total";
 pub const HTTP_REQUEST_DURATION_SECONDS: &str = "cosmic_http_request_duration_seconds";
-pub const WS_CONNECTIONS: &str = "cosmic_ws_connections";
-pub const WS_CONNECTIONS_ACCEPTED_TOTAL: &str = "cosmic_ws_connections_accepted_total";
-pub const WS_CONNECTIONS_CLOSED_TOTAL: &str = "cosmic_ws_connections_closed_total";
-pub const WS_MESSAGES_TOTAL: &str = "cosmic_ws_messages_total";
-pub const WS_BYTES_TOTAL: &str = "cosmic_ws_bytes_total";
-pub const WS_FRAME_BYTES_TOTAL: &str = "cosmic_ws_frame_bytes_total";
-pub const TICK_DURATION_SECONDS: &str = "cosmic_tick_duration_seconds";
-pub const TICK_OVERRUNS_TOTAL: &str = "cosmic_tick_overruns_total";
-pub const WORLD_BODIES: &str = "cosmic_world_bodies";
-pub const PHYSICS_INTERACTIONS_TOTAL: &str = "cosmic_physics_interactions_total";
+// Recorded by the gateway and the garden, declared here with the rest.
+pub use garden::metrics::{
+    PHYSICS_INTERACTIONS_TOTAL, TICK_DURATION_SECONDS, TICK_OVERRUNS_TOTAL, WORLD_BODIES,
+    WS_FRAME_BYTES_TOTAL,
+};
+pub use gateway::metrics::{
+    WS_BYTES_TOTAL, WS_CONNECTIONS, WS_CONNECTIONS_ACCEPTED_TOTAL, WS_CONNECTIONS_CLOSED_TOTAL,
+    WS_MESSAGES_TOTAL,
+};
 pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
 pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
 pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";

@@ -39,21 +39,8 @@ pub struct WorldSettings {
     pub tick_rate: Option<i32>,
 }
 
-/// One player's figures in one world, written by the world actor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct PlayerStatsRow {
-    pub world_id: i64,
-    pub user_id: i64,
-    pub total_dust: f64,
-    pub stars_created: i64,
-    pub bodies_created: i64,
-    pub highest_life_stage: i32,
-    /// JSON of `sim::Resources`.
-    pub resources: String,
-    /// JSON of `sim::ResearchLevels`.
-    pub research: String,
-    pub updated_at: i64,
-}
+/// One player's figures in one world, written by the world actor (the garden's type).
+pub use garden::PlayerStatsRow;
 
 /// What a leaderboard ranks by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -226,13 +213,25 @@ impl Store {
     }
 
     pub async fn player_stats(&self, world_id: i64, user_id: i64) -> Result<PlayerStatsRow> {
-        Ok(on_pool!(self, p => sqlx::query_as::<_, PlayerStatsRow>(
+        type Row = (i64, i64, f64, i64, i64, i32, String, String, i64);
+        let r: Row = on_pool!(self, p => sqlx::query_as::<_, Row>(
             "SELECT world_id, user_id, total_dust, stars_created, bodies_created, highest_life_stage, \
              resources, research, updated_at FROM player_stats WHERE world_id = $1 AND user_id = $2")
             .bind(world_id)
             .bind(user_id)
             .fetch_one(p)
-            .await)?)
+            .await)?;
+        Ok(PlayerStatsRow {
+            world_id: r.0,
+            user_id: r.1,
+            total_dust: r.2,
+            stars_created: r.3,
+            bodies_created: r.4,
+            highest_life_stage: r.5,
+            resources: r.6,
+            research: r.7,
+            updated_at: r.8,
+        })
     }
 
     /// The top `limit` players of a world by `metric`.

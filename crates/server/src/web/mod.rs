@@ -140,7 +140,7 @@ pub async fn serve(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let web = &state.web;
+    let web = &state.web.client;
     let req = Req {
         method: &method,
         headers: &headers,

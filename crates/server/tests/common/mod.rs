@@ -302,6 +302,7 @@ impl V1Client {
 pub async fn guest_token(app: &TestApp) -> String {
     let user = app
         .state
+        .api
         .store
         .create_user(&server::store::NewUser {
             is_guest: true,
@@ -309,5 +310,5 @@ pub async fn guest_token(app: &TestApp) -> String {
         })
         .await
         .unwrap();
-    server::api::auth::issue_access(&app.state.auth, user.id, true).unwrap()
+    server::api::auth::issue_access(&app.state.api.auth, user.id, true).unwrap()
 }

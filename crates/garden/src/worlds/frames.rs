@@ -8,7 +8,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use axum::extract::ws::Message;
 use bytes::Bytes;
+use gateway::feed::{Cursor, FeedFrame, choose_codec};
 use protocol::codec::{self, Codec};
 use protocol::frame::{self, Frame, WireEvent, WorldView};
 use protocol::v0;
@@ -62,14 +64,7 @@ impl Encoded {
     /// The binary message for a client accepting `accepted` (a [`Codec::bit`] set): the codec already made
     /// if the client takes it, else the best the client takes.
     pub fn binary_for(&self, preferred: Codec, accepted: u8) -> Bytes {
-        if accepted & preferred.bit() != 0 || preferred == Codec::None {
-            return self.with_codec(preferred);
-        }
-        let fallback = [Codec::Zstd, Codec::Deflate, Codec::Lz4]
-            .into_iter()
-            .find(|c| accepted & c.bit() != 0)
-            .unwrap_or(Codec::None);
-        self.with_codec(fallback)
+        self.with_codec(choose_codec(preferred, accepted))
     }
 
     /// The frame as a `cosmic.v1.json` text message.
@@ -105,6 +100,8 @@ pub struct TickFrame {
     /// Snapshot and deltas from older bases, made on first request.
     others: Mutex<Vec<(Option<u64>, Arc<Encoded>)>>,
     v0_bodies: OnceLock<Bytes>,
+    /// A v1 connection gets its `PlayerState` every this many frames.
+    player_state_every: u64,
 }
 
 /// What the actor hands to [`TickFrame::build`].
@@ -117,6 +114,7 @@ pub struct TickInput {
     pub ages: Vec<u64>,
     pub players: Arc<HashMap<u64, PlayerFigures>>,
     pub history: VecDeque<Arc<WorldView>>,
+    pub player_state_every: u64,
 }
 
 impl TickFrame {
@@ -148,6 +146,7 @@ impl TickFrame {
             codec,
             others: Mutex::new(Vec::new()),
             v0_bodies: OnceLock::new(),
+            player_state_every: input.player_state_every.max(1),
         }
     }
 
@@ -180,6 +179,11 @@ impl TickFrame {
     /// Whether a client at `base` gets a delta (not a snapshot).
     pub fn has_base(&self, base: u64) -> bool {
         self.history.iter().any(|v| v.tick == base)
+    }
+
+    /// Whether `player` is in the world at this tick (its figures are in the frame).
+    pub fn has_player(&self, player: u64) -> bool {
+        self.players.contains_key(&player)
     }
 
     /// The v0 `GameState` for `player`: the bodies' JSON is made once per tick and shared.
@@ -217,4 +221,44 @@ impl TickFrame {
             self.tick
         )
     }
+}
+
+impl FeedFrame for TickFrame {
+    /// v0: the player's `GameState`, from the first tick the player is in (so its resources are real
+    /// from the very first frame). v1: the frame from the connection's base in its codec, and every few
+    /// frames the player's `PlayerState`.
+    fn emit(&self, cursor: &mut Cursor, out: &mut Vec<Message>) {
+        use crate::wire::{Format, control};
+        let format = Format::from_u8(cursor.format);
+        if format == Format::V0 {
+            if !self.has_player(cursor.subscriber) || cursor.base == Some(self.tick) {
+                return;
+            }
+            out.push(Message::Text(self.v0_game_state(cursor.subscriber).into()));
+        } else {
+            let Some(encoded) = self.for_base(cursor.base) else {
+                return;
+            };
+            out.push(match format {
+                Format::V1Bin => Message::Binary(encoded.binary_for(self.codec, cursor.codecs)),
+                _ => Message::Text(utf8(encoded.json())),
+            });
+            if cursor.sent.is_multiple_of(self.player_state_every)
+                && let Some(figures) = self.players.get(&cursor.subscriber)
+            {
+                let msg = ServerMessage::PlayerState {
+                    tick: self.tick,
+                    resources: figures.resources,
+                    rates: figures.rates,
+                };
+                out.push(control(&msg, format));
+            }
+        }
+        cursor.base = Some(self.tick);
+        cursor.sent += 1;
+    }
+}
+
+fn utf8(bytes: Bytes) -> axum::extract::ws::Utf8Bytes {
+    String::from_utf8(bytes.to_vec()).unwrap_or_default().into()
 }

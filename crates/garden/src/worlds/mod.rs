@@ -1,23 +1,21 @@
 //! Worlds: one actor task per world owns its `sim::World`; everything else talks to it through a
-//! [`WorldHandle`] (a bounded command channel and a watch of its latest [`TickFrame`]).
+//! [`WorldHandle`] (a bounded command channel, a watch of its latest [`TickFrame`], and the feed the
+//! gateway's writers follow).
 
 mod actor;
 pub mod frames;
-pub mod loader;
-pub mod mapping;
 pub mod publisher;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use dashmap::DashMap;
-use tokio::sync::{mpsc, watch};
+use gateway::FeedFrame;
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub use actor::{DEFAULT_SNAPSHOT_EVERY, DEFAULT_STATS_EVERY, WorldOptions, spawn_world};
 pub use frames::TickFrame;
-
-use crate::ws::link::ConnLink;
 
 /// Commands a world's channel holds before senders are told it is busy.
 pub const DEFAULT_COMMAND_QUEUE: usize = 4096;
@@ -26,31 +24,61 @@ pub const DEFAULT_HIBERNATE_AFTER: Duration = Duration::from_secs(60);
 /// Ticks of views kept as delta bases (a client this far behind gets a snapshot).
 pub const DEFAULT_HISTORY_TICKS: usize = 64;
 
-/// How a command's outcome is reported back to its connection.
-#[derive(Clone, Debug)]
-pub enum ReplyTag {
-    /// v1: the request id to echo.
-    V1(u32),
-    /// v0 `CreateBody`: answered by `BodyCreated`.
-    V0Create,
-    /// v0 `RemoveBody` of this body: answered by `BodyRemoved`.
-    V0Remove(u64),
+/// Where a command's outcome goes: the session that sent it answers in its protocol's words. The actor
+/// calls exactly one of the two.
+pub trait Reply: Send + std::fmt::Debug + 'static {
+    /// The command was applied (or refused by the rules) at a tick.
+    fn applied(self: Box<Self>, outcome: sim::Outcome);
+    /// The command was not applied for a server-side reason (storage); `why` is shown to the player.
+    fn failed(self: Box<Self>, why: &str);
+}
+
+/// Why a world did not let a player in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `max_players` players are in it already.
+    Full,
 }
 
 /// Messages to a world actor.
 #[derive(Debug)]
 pub enum ToWorld {
-    /// A connection of `player` entered. The first one makes the player join (with offline progress).
-    Enter { player: sim::PlayerId },
+    /// A connection of `player` wants in. The first one makes the player join (with offline progress);
+    /// `admitted` is answered at the next tick (refused when the world is full).
+    Enter {
+        player: sim::PlayerId,
+        admitted: oneshot::Sender<Result<(), Refusal>>,
+    },
     /// A connection of `player` left. The last one makes the player leave.
     Exit { player: sim::PlayerId },
-    /// An intent, applied at the next tick; the outcome goes to `link`.
+    /// An intent, applied at the next tick; the outcome goes to `reply`.
     Command {
         player: sim::PlayerId,
         kind: sim::CommandKind,
-        tag: ReplyTag,
-        link: ConnLink,
+        reply: Box<dyn Reply>,
     },
+}
+
+/// A world's settings that can change while it runs (through the API) and are read by its actor and
+/// its sessions.
+#[derive(Debug)]
+pub struct WorldSettings {
+    /// Whether anyone may watch and play, or only its owner and members.
+    pub public: AtomicBool,
+    /// Players in the world at once, at most.
+    pub max_players: AtomicU32,
+    /// The account that created it (none: the server's own worlds).
+    pub owner: Option<u64>,
+}
+
+impl Default for WorldSettings {
+    fn default() -> Self {
+        Self {
+            public: AtomicBool::new(true),
+            max_players: AtomicU32::new(u32::MAX),
+            owner: None,
+        }
+    }
 }
 
 /// A handle to a running world: cheap to clone.
@@ -58,18 +86,19 @@ pub enum ToWorld {
 pub struct WorldHandle {
     pub id: u64,
     pub tx: mpsc::Sender<ToWorld>,
+    /// The newest frame, for the garden's own reads (welcome, `GetGameState`).
     pub frames: watch::Receiver<Arc<TickFrame>>,
+    /// The same frames as the gateway's writers follow them.
+    pub feed: watch::Receiver<Arc<dyn FeedFrame>>,
     pub stats: Arc<WorldStats>,
-    /// Whether anyone may watch without signing in (changed by the world's settings).
-    pub public: Arc<std::sync::atomic::AtomicBool>,
+    pub settings: Arc<WorldSettings>,
 }
 
 impl WorldHandle {
     pub fn is_public(&self) -> bool {
-        self.public.load(Ordering::Relaxed)
+        self.settings.public.load(Ordering::Relaxed)
     }
 }
-
 /// Counters a world keeps for metrics and benchmarks.
 #[derive(Debug, Default)]
 pub struct WorldStats {

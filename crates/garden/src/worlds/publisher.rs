@@ -8,7 +8,7 @@ use protocol::frame::{WireEvent, WorldView};
 use protocol::{AdaptiveCompressor, Codec, CodecStats};
 
 use super::frames::{PlayerFigures, TickFrame, TickInput};
-use super::mapping;
+use crate::mapping;
 
 /// One world's frame builder: keeps the recent views (delta bases) and the compressor's statistics.
 #[derive(Debug)]
@@ -17,15 +17,17 @@ pub struct Publisher {
     history: VecDeque<Arc<WorldView>>,
     history_ticks: usize,
     compressor: AdaptiveCompressor,
+    player_state_every: u64,
 }
 
 impl Publisher {
-    pub fn new(world: u64, history_ticks: usize) -> Self {
+    pub fn new(world: u64, history_ticks: usize, player_state_every: u64) -> Self {
         Self {
             world,
             history: VecDeque::new(),
             history_ticks,
             compressor: AdaptiveCompressor::default(),
+            player_state_every,
         }
     }
 
@@ -69,6 +71,7 @@ impl Publisher {
             ages: world.bodies().iter().map(|b| b.age).collect(),
             players: Arc::new(players),
             history: self.history.clone(),
+            player_state_every: self.player_state_every,
         };
         let compressor = &mut self.compressor;
         let frame = TickFrame::build(input, |payload| compressor.compress(payload));

@@ -9,7 +9,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
-use super::{WorldOptions, WorldRegistry, spawn_world};
+use garden::{WorldOptions, WorldRegistry, WorldSettings, spawn_world};
+
 use crate::store::{NewWorld, Store, WorldRow};
 
 /// What the default world is created with on a fresh database.
@@ -81,13 +82,15 @@ pub async fn start_one(
     store.save_snapshot(row.id, &world.snapshot()).await?;
     let options = WorldOptions {
         id: row.id as u64,
-        store: Some(store.clone()),
+        store: Some(Arc::new(store.clone())),
         ..options.clone()
     };
-    let (handle, task) = spawn_world(world, options, shutdown);
-    handle
-        .public
-        .store(row.public, std::sync::atomic::Ordering::Relaxed);
+    let settings = WorldSettings {
+        public: row.public.into(),
+        max_players: (row.max_players.max(1) as u32).into(),
+        owner: row.owner_id.map(|o| o as u64),
+    };
+    let (handle, task) = spawn_world(world, options, Arc::new(settings), shutdown);
     registry.insert(handle);
     Ok(task)
 }

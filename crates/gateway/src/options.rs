@@ -1,4 +1,5 @@
-//! Every limit of a WebSocket connection, in one documented struct with its defaults.
+//! Every limit of a WebSocket connection, in one documented struct with its defaults. Every application
+//! on the gateway runs under the same limits.
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use std::time::Duration;
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(15);
 /// A connection that sends nothing (not even a pong) for this long is closed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
-/// The client must send `hello` (v1) within this time after the upgrade.
+/// A session that waits for a hello (its first message) closes the connection when none came in this time.
 pub const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// After sending a close frame, wait this long for the client's before dropping the socket.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -14,7 +15,7 @@ pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest message a client may send; larger ones close the connection with 1009.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024;
-/// Replies and errors waiting to be written (world frames are not queued: only the newest is kept).
+/// Replies and errors waiting to be written (feed frames are not queued: only the newest is kept).
 pub const DEFAULT_OUTBOUND_QUEUE: usize = 64;
 /// Token bucket: sustained messages per second a client may send…
 pub const DEFAULT_RATE_PER_SECOND: f64 = 20.0;
@@ -27,8 +28,6 @@ pub const DEFAULT_RATE_STRIKES: u32 = 20;
 pub const DEFAULT_READ_BUFFER: usize = 1024;
 /// Socket write buffer: 0 writes each message straight to the socket (no per-connection staging buffer).
 pub const DEFAULT_WRITE_BUFFER: usize = 0;
-/// `PlayerState` (resources, rates) is sent every this many ticks.
-pub const DEFAULT_PLAYER_STATE_EVERY: u64 = 5;
 
 /// The limits of every WebSocket connection.
 #[derive(Clone, Debug)]
@@ -45,7 +44,6 @@ pub struct WsOptions {
     pub rate_strikes: u32,
     pub read_buffer: usize,
     pub write_buffer: usize,
-    pub player_state_every: u64,
 }
 
 impl WsOptions {
@@ -72,7 +70,6 @@ impl Default for WsOptions {
             rate_strikes: DEFAULT_RATE_STRIKES,
             read_buffer: DEFAULT_READ_BUFFER,
             write_buffer: DEFAULT_WRITE_BUFFER,
-            player_state_every: DEFAULT_PLAYER_STATE_EVERY,
         }
     }
 }

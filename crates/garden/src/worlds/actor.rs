@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use gateway::FeedFrame;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -20,10 +21,12 @@ use tracing::{debug, error, info, warn};
 
 use super::frames::{TickFrame, TickInput};
 use super::publisher::Publisher;
-use super::{ReplyTag, ToWorld, WorldHandle, WorldStats, mapping};
-use crate::metrics::TickPhase;
-use crate::store::{PlayerStatsRow, Store};
-use crate::ws::link::ConnLink;
+use super::{Refusal, Reply, ToWorld, WorldHandle, WorldSettings, WorldStats};
+use crate::mapping;
+use crate::metrics::{TickPhase, hot};
+use crate::seams::{PlayerStatsRow, WorldStore};
+
+type Replies = Vec<Option<Box<dyn Reply>>>;
 
 /// How often a world writes a snapshot of itself.
 pub const DEFAULT_SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
@@ -42,9 +45,11 @@ pub struct WorldOptions {
     /// Commands applied per tick at most; the rest wait for the next tick.
     pub max_commands_per_tick: usize,
     /// Where commands, snapshots and players' figures go (none: nothing is persisted).
-    pub store: Option<Store>,
+    pub store: Option<Arc<dyn WorldStore>>,
     pub snapshot_every: Duration,
     pub stats_every: Duration,
+    /// A v1 connection gets its `PlayerState` every this many frames.
+    pub player_state_every: u64,
 }
 
 impl Default for WorldOptions {
@@ -58,6 +63,7 @@ impl Default for WorldOptions {
             store: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             stats_every: DEFAULT_STATS_EVERY,
+            player_state_every: crate::DEFAULT_PLAYER_STATE_EVERY,
         }
     }
 }
@@ -67,6 +73,9 @@ struct Actor {
     world: sim::World,
     rx: mpsc::Receiver<ToWorld>,
     frames: watch::Sender<Arc<TickFrame>>,
+    /// The same frames, for the gateway's writers.
+    feed: watch::Sender<Arc<dyn FeedFrame>>,
+    settings: Arc<WorldSettings>,
     stats: Arc<WorldStats>,
     publisher: Publisher,
     /// Open connections per player in this world.
@@ -87,26 +96,35 @@ struct Actor {
 pub fn spawn_world(
     world: sim::World,
     options: WorldOptions,
+    settings: Arc<WorldSettings>,
     mut shutdown: watch::Receiver<bool>,
 ) -> (WorldHandle, JoinHandle<sim::WorldState>) {
     let (tx, rx) = mpsc::channel(options.command_queue);
     let stats = Arc::new(WorldStats::default());
+    let first = Arc::new(TickFrame::build(
+        TickInput {
+            world: options.id,
+            tick_rate_hz: 0,
+            view: Arc::default(),
+            events: Vec::new(),
+            ages: Vec::new(),
+            players: Arc::default(),
+            history: VecDeque::new(),
+            player_state_every: options.player_state_every,
+        },
+        |_| Vec::new(),
+    ));
     let mut actor = Actor {
         rx,
-        frames: watch::Sender::new(Arc::new(TickFrame::build(
-            TickInput {
-                world: options.id,
-                tick_rate_hz: 0,
-                view: Arc::default(),
-                events: Vec::new(),
-                ages: Vec::new(),
-                players: Arc::default(),
-                history: VecDeque::new(),
-            },
-            |_| Vec::new(),
-        ))),
+        feed: watch::Sender::new(first.clone()),
+        frames: watch::Sender::new(first),
+        settings: settings.clone(),
         stats: stats.clone(),
-        publisher: Publisher::new(options.id, options.history_ticks),
+        publisher: Publisher::new(
+            options.id,
+            options.history_ticks,
+            options.player_state_every,
+        ),
         presence: HashMap::new(),
         left_at: HashMap::new(),
         woken_by: None,
@@ -131,13 +149,14 @@ pub fn spawn_world(
         id: actor.options.id,
         tx,
         frames: actor.frames.subscribe(),
+        feed: actor.feed.subscribe(),
         stats,
-        public: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        settings,
     };
     let task = tokio::spawn(async move {
         actor.run(&mut shutdown).await;
         let bodies = WorldStats::get(&actor.stats.bodies);
-        crate::metrics::hot().world_bodies.decrement(bodies as f64);
+        hot().world_bodies.decrement(bodies as f64);
         actor.persist().await;
         actor.world.snapshot()
     });
@@ -202,7 +221,9 @@ impl Actor {
     async fn tick(&mut self, period: Duration, lag: Duration) {
         let start = Instant::now();
         let mut commands = std::mem::take(&mut self.carried);
-        let mut tags = vec![None; commands.len()];
+        let mut tags: Replies = std::iter::repeat_with(|| None)
+            .take(commands.len())
+            .collect();
         if let Some(msg) = self.woken_by.take() {
             self.accept(msg, &mut commands, &mut tags);
         }
@@ -214,7 +235,7 @@ impl Actor {
         }
         let journal_started = Instant::now();
         let (commands, tags) = self.journal(commands, tags).await;
-        crate::metrics::hot()
+        hot()
             .tick_phase(TickPhase::Journal)
             .record(journal_started.elapsed());
         self.step(commands, tags);
@@ -224,13 +245,13 @@ impl Actor {
             .store(took.as_nanos() as u64, Ordering::Relaxed);
         self.stats
             .last_tick_at_ms
-            .store(crate::store::now_ms() as u64, Ordering::Relaxed);
+            .store(now_ms() as u64, Ordering::Relaxed);
         self.stats
             .period_nanos
             .store(period.as_nanos() as u64, Ordering::Relaxed);
         if took + lag > period {
             self.stats.overruns.fetch_add(1, Ordering::Relaxed);
-            crate::metrics::hot().tick_overruns.increment(1);
+            hot().tick_overruns.increment(1);
             debug!(
                 world = self.options.id,
                 took_ms = took.as_secs_f64() * 1e3,
@@ -240,14 +261,15 @@ impl Actor {
     }
 
     /// Turns a message into simulation commands (presence changes become joins and leaves).
-    fn accept(
-        &mut self,
-        msg: ToWorld,
-        commands: &mut Vec<sim::Command>,
-        tags: &mut Vec<Option<(ReplyTag, ConnLink)>>,
-    ) {
+    fn accept(&mut self, msg: ToWorld, commands: &mut Vec<sim::Command>, tags: &mut Replies) {
         let (player, kind, tag) = match msg {
-            ToWorld::Enter { player } => {
+            ToWorld::Enter { player, admitted } => {
+                let max = self.settings.max_players.load(Ordering::Relaxed) as usize;
+                if !self.presence.contains_key(&player) && self.presence.len() >= max {
+                    let _ = admitted.send(Err(Refusal::Full));
+                    return;
+                }
+                let _ = admitted.send(Ok(()));
                 let count = self.presence.entry(player).or_insert(0);
                 *count += 1;
                 if *count > 1 {
@@ -274,9 +296,8 @@ impl Actor {
             ToWorld::Command {
                 player,
                 kind,
-                tag,
-                link,
-            } => (player, kind, Some((tag, link))),
+                reply,
+            } => (player, kind, Some(reply)),
         };
         commands.push(sim::Command { player, kind });
         tags.push(tag);
@@ -287,8 +308,8 @@ impl Actor {
     async fn journal(
         &mut self,
         commands: Vec<sim::Command>,
-        tags: Vec<Option<(ReplyTag, ConnLink)>>,
-    ) -> (Vec<sim::Command>, Vec<Option<(ReplyTag, ConnLink)>>) {
+        tags: Replies,
+    ) -> (Vec<sim::Command>, Replies) {
         let Some(store) = &self.options.store else {
             return (commands, tags);
         };
@@ -299,7 +320,7 @@ impl Actor {
         let mut delay = Duration::from_millis(5);
         for attempt in 1..=JOURNAL_ATTEMPTS {
             match store
-                .append_commands(self.options.id as i64, tick, &commands)
+                .append_commands(self.options.id, tick, &commands)
                 .await
             {
                 Ok(()) => return (commands, tags),
@@ -315,9 +336,7 @@ impl Actor {
         }
         for (command, tag) in commands.into_iter().zip(tags) {
             match tag {
-                Some((tag, link)) => {
-                    link.fail(tag, "the world could not save this command: try again")
-                }
+                Some(reply) => reply.failed("the world could not save this command: try again"),
                 None => self.carried.push(command),
             }
         }
@@ -348,7 +367,7 @@ impl Actor {
             let store = self.options.store.clone();
             tokio::spawn(async move {
                 if let Some(store) = store {
-                    save_snapshot(&store, id, &state).await;
+                    save_snapshot(&*store, id, &state).await;
                 }
             });
         }
@@ -363,13 +382,13 @@ impl Actor {
         if let Err(e) = store.save_player_stats(&rows).await {
             warn!(world = self.options.id, error = %e, "Cannot write players' figures.");
         }
-        save_snapshot(&store, self.options.id, &self.world.snapshot()).await;
+        save_snapshot(&*store, self.options.id, &self.world.snapshot()).await;
     }
 
     /// Players' figures that differ from what was last written.
     fn changed_stats(&mut self) -> Vec<PlayerStatsRow> {
         let world = self.options.id as i64;
-        let now = crate::store::now_ms();
+        let now = now_ms();
         let mut rows = Vec::new();
         for p in self.world.players() {
             let row = PlayerStatsRow {
@@ -394,8 +413,8 @@ impl Actor {
         rows
     }
 
-    fn step(&mut self, commands: Vec<sim::Command>, tags: Vec<Option<(ReplyTag, ConnLink)>>) {
-        let hot = crate::metrics::hot();
+    fn step(&mut self, commands: Vec<sim::Command>, tags: Replies) {
+        let hot = hot();
         let mut phase_started = Instant::now();
         let report = self.world.step_observed(&commands, |phase| {
             let now = Instant::now();
@@ -405,8 +424,8 @@ impl Actor {
             phase_started = now;
         });
         for (tag, outcome) in tags.into_iter().zip(report.outcomes) {
-            if let Some((tag, link)) = tag {
-                link.reply(tag, outcome);
+            if let Some(reply) = tag {
+                reply.applied(outcome);
             }
         }
         self.stats.ticks.fetch_add(1, Ordering::Relaxed);
@@ -433,18 +452,27 @@ impl Actor {
             // The stats are running totals: the metric counts what this tick added.
             let raw = s.bytes_in.saturating_sub(out[1].load(Ordering::Relaxed));
             let compressed = s.bytes_out.saturating_sub(out[2].load(Ordering::Relaxed));
-            crate::metrics::hot().frame_bytes(codec, raw, compressed);
+            hot().frame_bytes(codec, raw, compressed);
             for (slot, v) in out.iter().zip([s.frames, s.bytes_in, s.bytes_out, s.nanos]) {
                 slot.store(v, Ordering::Relaxed);
             }
         }
-        self.frames.send_replace(Arc::new(frame));
+        let frame = Arc::new(frame);
+        self.feed.send_replace(frame.clone());
+        self.frames.send_replace(frame);
     }
 }
 
-async fn save_snapshot(store: &Store, world: u64, state: &sim::WorldState) {
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+async fn save_snapshot(store: &dyn WorldStore, world: u64, state: &sim::WorldState) {
     let started = Instant::now();
-    match store.save_snapshot(world as i64, state).await {
+    match store.save_snapshot(world, state).await {
         Ok(bytes) => info!(
             world,
             tick = state.tick.0,

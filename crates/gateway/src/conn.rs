@@ -1,0 +1,120 @@
+//! One connection's lifetime: split the socket, start the writer, open the application's session and
+//! feed it the client's messages, then close with the reason (completing the close handshake).
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocket;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tracing::{Instrument, debug, info_span};
+
+use crate::Gateway;
+use crate::close::{CloseCause, CloseReason, code};
+use crate::link::{Closer, Link};
+use crate::reader::Reader;
+use crate::registry::ConnInfo;
+use crate::session::{Application, Flow, Handshake, Principal, Protocol, Session};
+use crate::writer::Writer;
+
+/// Runs a connection until it closes.
+pub(crate) async fn run<A: Application>(
+    socket: WebSocket,
+    gateway: Gateway,
+    app: A,
+    protocol: Protocol,
+    principal: Principal,
+    request_id: Option<String>,
+) {
+    let id = gateway.registry.open(ConnInfo {
+        app: app.name(),
+        protocol: protocol.label,
+        principal: match principal {
+            Principal::Account(id) => Some(id),
+            _ => None,
+        },
+    });
+    let span = info_span!(
+        "ws",
+        app = app.name(),
+        conn = id,
+        proto = protocol.label,
+        request_id = request_id.as_deref().unwrap_or("")
+    );
+    async move {
+        let metrics = crate::metrics::for_app(app.name(), app.protocols());
+        metrics.opened(protocol.label);
+        let options = gateway.options.clone();
+        let (sink, stream) = socket.split();
+        let (out, rx) = mpsc::channel(options.outbound_queue);
+        let closer = Arc::new(Closer::default());
+        let link = Link::new(out, closer.clone(), id, gateway.registry.clone());
+        let writer = Writer {
+            sink,
+            rx,
+            closer: closer.clone(),
+            shutdown: gateway.shutdown.clone(),
+            options: options.clone(),
+            metrics,
+            farewell: {
+                let app = app.clone();
+                Box::new(move |reason| app.farewell(protocol, reason))
+            },
+        };
+        let writer = tokio::spawn(writer.run().in_current_span());
+        let mut reader = Reader::new(stream, options.clone(), metrics);
+        let handshake = Handshake {
+            conn: id,
+            protocol,
+            principal,
+            request_id,
+        };
+        let reason = match app.open(handshake, link).await {
+            Err(reason) => reason,
+            Ok(mut session) => {
+                let reason = loop {
+                    let next = if session.awaiting_hello() {
+                        tokio::time::timeout(options.hello_timeout, reader.next(&closer))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(CloseReason::new(
+                                    code::POLICY,
+                                    "hello expected",
+                                    CloseCause::HelloTimeout,
+                                ))
+                            })
+                    } else {
+                        reader.next(&closer).await
+                    };
+                    match next {
+                        Err(reason) => break reason,
+                        Ok(msg) => {
+                            if let Flow::Close(reason) = session.on_message(msg).await {
+                                break reason;
+                            }
+                        }
+                    }
+                };
+                session.on_close(&reason).await;
+                reason
+            }
+        };
+        closer.close(reason);
+        // The first reason given wins (the writer's, say, if it closed first).
+        let reason = closer
+            .reason()
+            .unwrap_or_else(|| CloseReason::new(code::NORMAL, "closing", CloseCause::Server));
+        let _ = writer.await;
+        if reason.cause.drains_input() {
+            reader.drain().await;
+        }
+        gateway.registry.remove(id);
+        metrics.closed(reason.cause);
+        debug!(
+            code = reason.code,
+            cause = reason.cause.as_str(),
+            "Connection closed."
+        );
+    }
+    .instrument(span)
+    .await;
+}
