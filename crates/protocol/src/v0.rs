@@ -16,7 +16,7 @@ pub enum ClientMessage {
     /// Create a body at `position`; answered by `BodyCreated`.
     CreateBody {
         /// `"Asteroid"`, or an object such as `{"Planet": {…}}` whose key names the kind (contents ignored,
-        /// except a star's `"class"`/`"spectral_class"`).
+        /// except a star's `"spectral_type"` — the existing client's name — or `"class"`/`"spectral_class"`).
         #[serde(deserialize_with = "body_type")]
         body_type: String,
         position: [f64; 3],
@@ -117,7 +117,8 @@ pub fn population(life_stage: u8) -> u64 {
     [0, 1_000_000, 1_000_000_000, 5_000_000_000, 8_000_000_000][usize::from(life_stage.min(4))]
 }
 
-/// `"Asteroid"` or `{"Star": {"class": "K"}}` → `"Asteroid"` / `"Star:K"`.
+/// `"Asteroid"` or `{"Star": {"spectral_type": "K"}}` → `"Asteroid"` / `"Star:K"` (the existing client
+/// names the class `spectral_type`; `class` and `spectral_class` are accepted too).
 fn body_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     use serde::de::Error;
     match serde_json::Value::deserialize(d)? {
@@ -128,7 +129,8 @@ fn body_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
                 .next()
                 .ok_or_else(|| D::Error::custom("empty body_type"))?;
             let class = inner
-                .get("class")
+                .get("spectral_type")
+                .or_else(|| inner.get("class"))
                 .or_else(|| inner.get("spectral_class"))
                 .and_then(|c| c.as_str());
             Ok(match class {
@@ -187,5 +189,26 @@ mod tests {
         let m: ClientMessage = serde_json::from_str(r#"{"type":"Heartbeat"}"#).unwrap();
         assert_eq!(m, ClientMessage::Heartbeat);
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"Nope"}"#).is_err());
+    }
+
+    /// Regression: the existing client sends `{"Star":{"spectral_type":"K"}}`; the field was not read and
+    /// the server created a G star.
+    #[test]
+    fn the_original_clients_spectral_type_names_the_star_class() {
+        for (class, code) in [
+            ("K", "star_k"),
+            ("M", "star_m"),
+            ("O", "star_o"),
+            ("b", "star_b"),
+        ] {
+            let text = format!(
+                r#"{{"type":"CreateBody","body_type":{{"Star":{{"spectral_type":"{class}"}}}},"position":[1,2,3]}}"#
+            );
+            let m: ClientMessage = serde_json::from_str(&text).unwrap();
+            let ClientMessage::CreateBody { body_type, .. } = m else {
+                panic!("not a CreateBody: {m:?}");
+            };
+            assert_eq!(kind_code(&body_type), crate::kinds::code(code), "{class}");
+        }
     }
 }

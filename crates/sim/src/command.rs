@@ -45,7 +45,7 @@ pub enum Rejection {
     NotEnoughResources { missing: Resources },
     #[error("the position is outside the world (radius {radius})")]
     OutOfBounds { radius: f64 },
-    #[error("the position overlaps body {body:?}")]
+    #[error("the position overlaps body #{}", .body.0)]
     OverlapsBody { body: BodyId },
     #[error("the initial speed exceeds the limit of {limit}")]
     TooFast { limit: f64 },
@@ -53,7 +53,7 @@ pub enum Rejection {
     PlayerLimitReached { limit: u32 },
     #[error("the world holds the most bodies allowed ({limit})")]
     WorldLimitReached { limit: u32 },
-    #[error("research {requires:?} is needed first")]
+    #[error("research \"{}\" is needed first", .requires.key())]
     Locked { requires: ResearchId },
     #[error("no such body")]
     NoSuchBody,
@@ -95,3 +95,48 @@ pub enum Applied {
 
 /// The outcome of one command, in the order the commands were given.
 pub type Outcome = Result<Applied, Rejection>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a refused creation told the player "the position overlaps body BodyId(0)" (Rust debug
+    /// formatting); user-facing messages never show type names.
+    #[test]
+    fn rejection_messages_show_no_type_names() {
+        let all = [
+            Rejection::NotJoined,
+            Rejection::NotFinite,
+            Rejection::NotEnoughResources {
+                missing: Resources::default(),
+            },
+            Rejection::OutOfBounds { radius: 50_000.0 },
+            Rejection::OverlapsBody { body: BodyId(7) },
+            Rejection::TooFast { limit: 10.0 },
+            Rejection::PlayerLimitReached { limit: 50 },
+            Rejection::WorldLimitReached { limit: 5_000 },
+            Rejection::Locked {
+                requires: ResearchId::StellarIgnition,
+            },
+            Rejection::NoSuchBody,
+            Rejection::NotOwner,
+            Rejection::MaxLevel { max: 10 },
+        ];
+        for r in all {
+            let text = r.to_string();
+            assert!(
+                !text.contains("Id(") && !text.contains('{') && !text.contains("::"),
+                "{text}"
+            );
+            let camel = text.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().skip(1).any(char::is_uppercase)
+            });
+            assert!(!camel, "a type name in {text:?}");
+        }
+        assert_eq!(
+            Rejection::OverlapsBody { body: BodyId(0) }.to_string(),
+            "the position overlaps body #0"
+        );
+    }
+}
