@@ -22,7 +22,7 @@ pub const KIND_CONTROL: u8 = 1;
 /// so mismatched clients are told at hello instead of misreading frames.
 pub const SCHEMA: &str = "cosmic.v1;
 hello{request_id,protocol_hash,token?,world?,resume_tick?,codecs};create_body{request_id,kind,position,velocity?};
-remove_body{request_id,body};buy_research{request_id,research};ack{tick};ping{request_id};
+remove_body{request_id,body};buy_research{request_id,research};ping{request_id};
 welcome{request_id,protocol_hash,player,world,tick,tick_rate_hz,resumed,token};reply{request_id,result};
 error{request_id?,code,message};player_state{tick,resources,rates};closing{code,reason,retry_after_ms?};
 frame:snapshot{tick,time_us,n,body*,events};delta{base_tick,tick,time_us,removed,upserts,moves,motions,events};

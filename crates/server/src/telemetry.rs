@@ -26,7 +26,7 @@ pub enum LogFormat {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogConfig {
     pub format: LogFormat,
-    /// An `EnvFilter` directive such as `info` or `info,server::ws=debug`; `RUST_LOG` overrides it.
+    /// An `EnvFilter` directive such as `info` or `info,gateway=debug`; `RUST_LOG` overrides it.
     pub filter: String,
 }
 

@@ -169,16 +169,7 @@ async fn disabled_and_zero_entry_caches_store_nothing() {
 // Redis at TEST_REDIS_URL.
 
 fn test_redis_url() -> Option<String> {
-    let url = std::env::var("TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        #[allow(clippy::print_stderr)] // the reason this test did nothing
-        {
-            eprintln!("TEST_REDIS_URL is not set: skipping (scripts/test.sh sets it)");
-        }
-    }
-    url
+    common::service_url("TEST_REDIS_URL", "Redis")
 }
 
 #[tokio::test]

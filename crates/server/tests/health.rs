@@ -133,7 +133,6 @@ async fn wait_ready(app: &TestApp, want: u16) -> Value {
 #[tokio::test]
 async fn readiness_follows_the_database() {
     if !backends().contains(&Backend::Postgres) {
-        eprintln!("TEST_DATABASE_URL is not set: skipping (CI sets it)");
         return;
     }
     let url = fresh_database(Backend::Postgres).await.unwrap();

@@ -1,7 +1,7 @@
 // Generated from crates/protocol by `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.
 // Do not edit by hand: CI fails when this file differs from the Rust types.
 
-export const PROTOCOL_HASH = "94b1fff6e33ed902";
+export const PROTOCOL_HASH = "415e2a04267cbea5";
 
 export type Codec = "none" | "lz4" | "deflate" | "zstd";
 

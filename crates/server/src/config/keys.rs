@@ -196,7 +196,7 @@ pub const KEYS: &[KeyInfo] = &[
     key(
         "log.filter",
         Kind::Text,
-        "a tracing filter such as info, warn or info,server::ws=debug",
+        "a tracing filter such as info, warn or info,gateway=debug",
     ),
     flag(
         key(

@@ -43,7 +43,31 @@ impl TestApp {
     }
 }
 
-/// The databases a test runs against: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
+/// Lets tests that need PostgreSQL or Redis be skipped on purpose (e.g. `cargo test` on a laptop without
+/// them): `COSMIC_TEST_SKIP_SERVICES=1`. Without it a missing URL fails the test: none passes by skipping.
+pub const SKIP_SERVICES: &str = "COSMIC_TEST_SKIP_SERVICES";
+
+/// The URL in `var` (`TEST_DATABASE_URL`, `TEST_REDIS_URL`); when it is not set, `None` if skipping was
+/// asked for, else the test fails naming what is missing.
+pub fn service_url(var: &str, what: &str) -> Option<String> {
+    if let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) {
+        return Some(url);
+    }
+    if std::env::var_os(SKIP_SERVICES).is_some() {
+        #[allow(clippy::print_stderr)] // the reason this test did less
+        {
+            eprintln!("{var} is not set and {SKIP_SERVICES} is: skipping the {what} part");
+        }
+        return None;
+    }
+    panic!(
+        "{var} is not set: this test needs {what} (scripts/test.sh starts it and sets {var}); \
+         set {SKIP_SERVICES}=1 to skip it deliberately"
+    );
+}
+
+/// The databases a test runs against: SQLite always, and PostgreSQL at `TEST_DATABASE_URL` (required
+/// unless skipping was asked for, see [`service_url`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -52,7 +76,7 @@ pub enum Backend {
 
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
-    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+    if service_url("TEST_DATABASE_URL", "PostgreSQL").is_some() {
         all.push(Backend::Postgres);
     }
     all
@@ -98,9 +122,7 @@ pub async fn spawn_app_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> 
     let database_url = fresh_database(backend).await;
     // The production pair: PostgreSQL with the Redis cache (keys under a namespace of this test's own).
     let redis_url = match backend {
-        Backend::Postgres => std::env::var("TEST_REDIS_URL")
-            .ok()
-            .filter(|u| !u.is_empty()),
+        Backend::Postgres => service_url("TEST_REDIS_URL", "Redis"),
         Backend::Sqlite => None,
     };
     spawn_app_in(dir, |c| {
