@@ -2,8 +2,14 @@
 # WebSocket load measurements: starts `cosmic serve`, drives it with `cosmic-loadgen` from a second
 # process, and reads the server's CPU time and memory from /proc. Loopback only, bounded in time.
 #
-#   scripts/bench-ws.sh fanout [CLIENTS=10000] [SECONDS=60]   v1 clients on the default world at 20 Hz
+#   scripts/bench-ws.sh fanout [CLIENTS=10000] [SECONDS=60]   v1 clients on the default world at 20 Hz, then
+#                                                            the floor with the same clients, frame size, rate
+#   scripts/bench-ws.sh floor  [CLIENTS=2000] [SECONDS=30] [BYTES=682]   the floor alone
 #   scripts/bench-ws.sh idle   [CLIENTS=19000] [SECONDS=30]   upgraded connections that stay idle
+#
+# The floor (cosmic-floor): a minimal sender writing pre-built WebSocket frames, one write per frame, to the
+# same number of loopback connections at the same rate: its CPU per frame is what the kernel costs here,
+# the limit for any server on this machine.
 #
 # Prints progress on stderr and one JSON object on the last line of stdout.
 set -euo pipefail
@@ -18,6 +24,18 @@ url="ws://127.0.0.1:${port}/ws"
 cargo build --release --locked -p server -p loadgen >&2
 server=./target/release/cosmic
 loadgen=./target/release/cosmic-loadgen
+floor=./target/release/cosmic-floor
+floor_port=${FLOOR_PORT:-18090}
+
+# floor CLIENTS SECONDS BYTES: the floor's JSON on stdout.
+run_floor() {
+  "$floor" recv --connect "127.0.0.1:${floor_port}" --clients "$1" --source-ips 50 >/dev/null &
+  local rx=$!
+  "$floor" send --listen "127.0.0.1:${floor_port}" --clients "$1" --bytes "$3" --hz 20 --seconds "$2" &
+  local tx=$!
+  wait "$tx"
+  wait "$rx" || true
+}
 
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -49,9 +67,16 @@ case "$mode" in
     cpu1=$(cpu_seconds "$pid")
     after=$(health)
     rss=$(rss_kib "$pid")
-    python3 - "$summary" "$before" "$after" "$cpu0" "$cpu1" "$rss" <<'PY'
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    # The floor, with the fan-out's own figures: its clients, its mean bytes per frame, 20 Hz.
+    bytes=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(max(2, round(s["bytes_received"] / max(s["frames_received"], 1)) + 4))' "$summary")
+    echo "floor: $clients connections, $bytes bytes per frame, 20 Hz, ${seconds} s" >&2
+    floor_json=$(run_floor "$clients" "$seconds" "$bytes" | tail -n 1)
+    python3 - "$summary" "$before" "$after" "$cpu0" "$cpu1" "$rss" "$floor_json" <<'PY'
 import json, sys
 s, before, after = (json.loads(a) for a in sys.argv[1:4])
+floor = json.loads(sys.argv[7])
 cpu = float(sys.argv[5]) - float(sys.argv[4])
 w0, w1 = before["worlds"][0], after["worlds"][0]
 ticks = w1["ticks"] - w0["ticks"]
@@ -67,10 +92,16 @@ out = {
     "server_cpu_s": cpu,
     "server_cpu_us_per_frame": cpu * 1e6 / frames,
     "server_rss_mib": int(sys.argv[6]) / 1024,
+    "floor_cpu_us_per_frame": floor["floor_cpu_us_per_frame"],
+    "server_to_floor_ratio": (cpu * 1e6 / frames) / max(floor["floor_cpu_us_per_frame"], 1e-9),
+    "floor": floor,
     "loadgen": s,
 }
 print(json.dumps(out))
 PY
+    ;;
+  floor)
+    run_floor "${clients:-2000}" "${seconds:-30}" "${4:-682}" | tail -n 1
     ;;
   idle)
     clients=${clients:-19000}
@@ -105,7 +136,7 @@ print(json.dumps({
 PY
     ;;
   *)
-    echo "usage: $0 fanout|idle [CLIENTS] [SECONDS]" >&2
+    echo "usage: $0 fanout|floor|idle [CLIENTS] [SECONDS] [BYTES]" >&2
     exit 2
     ;;
 esac

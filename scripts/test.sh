@@ -13,6 +13,13 @@ ensure_services
 step "Formatting"
 cargo fmt --all --check
 
+step "Layout: no module cycles in any crate, and the gateway depends on no application"
+python3 scripts/module-cycles.py
+if grep -Eq '^(sim|garden|live|server)[[:space:]]*=' crates/gateway/Cargo.toml; then
+  echo "crates/gateway depends on an application crate: the gateway knows no application" >&2
+  exit 1
+fi
+
 step "Lints (clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

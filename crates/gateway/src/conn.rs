@@ -41,7 +41,7 @@ pub(crate) async fn run<A: Application>(
         request_id = request_id.as_deref().unwrap_or("")
     );
     async move {
-        let metrics = crate::metrics::for_app(app.name(), app.protocols());
+        let metrics = crate::metrics::for_app(app.name(), app.protocols().iter().map(|p| p.label));
         metrics.opened(protocol.label);
         let options = gateway.options.clone();
         let (sink, stream) = socket.split();

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use metrics::{Counter, Gauge, counter, gauge};
 
 use crate::close::CloseCause;
-use crate::session::Protocol;
 
 pub const WS_CONNECTIONS: &str = "cosmic_ws_connections";
 pub const WS_CONNECTIONS_ACCEPTED_TOTAL: &str = "cosmic_ws_connections_accepted_total";
@@ -31,10 +30,13 @@ pub struct AppMetrics {
 
 static APPS: Mutex<Vec<&'static AppMetrics>> = Mutex::new(Vec::new());
 
-/// The handles of `app` speaking `protocols`, registered with the installed recorder on first use
+/// The handles of `app` speaking `protocols` (their labels), registered with the installed recorder on first use
 /// (install the recorder first: handles taken before it record nothing). Every protocol's and close
 /// cause's series then exists at 0.
-pub fn for_app(app: &'static str, protocols: &[Protocol]) -> &'static AppMetrics {
+pub fn for_app(
+    app: &'static str,
+    protocols: impl IntoIterator<Item = &'static str>,
+) -> &'static AppMetrics {
     let mut apps = APPS.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(m) = apps.iter().find(|m| m.app == app) {
         return m;
@@ -44,11 +46,10 @@ pub fn for_app(app: &'static str, protocols: &[Protocol]) -> &'static AppMetrics
         app,
         connections: gauge!(WS_CONNECTIONS, "app" => app),
         accepted: protocols
-            .iter()
+            .into_iter()
             .map(|p| {
-                let c =
-                    counter!(WS_CONNECTIONS_ACCEPTED_TOTAL, "app" => app, "protocol" => p.label);
-                (p.label, c)
+                let c = counter!(WS_CONNECTIONS_ACCEPTED_TOTAL, "app" => app, "protocol" => p);
+                (p, c)
             })
             .collect(),
         closed: CloseCause::ALL

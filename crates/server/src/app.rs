@@ -190,7 +190,7 @@ impl Application {
             },
         };
         if let Some(addr) = config.metrics_listen {
-            crate::metrics::spawn_listener(addr, state.clone()).await?;
+            crate::scrape::spawn_listener(addr, state.clone()).await?;
         }
         Ok(Self {
             listener,
@@ -269,7 +269,7 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.web.client.hsts;
     Router::new()
         .route("/ws", get(crate::game::upgrade))
-        .route("/metrics", get(crate::metrics::serve).layer(no_store()))
+        .route("/metrics", get(crate::scrape::serve).layer(no_store()))
         .merge(crate::health::router().layer(no_store()))
         .nest(
             "/api",

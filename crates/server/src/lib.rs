@@ -9,9 +9,11 @@ pub mod game;
 pub mod health;
 pub mod metrics;
 pub mod request_id;
+pub mod scrape;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 pub mod web;
 
 pub use app::{Application, Config};

@@ -10,9 +10,10 @@ use gateway::Gateway;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use crate::api::AuthConfig;
 use crate::cache::Cache;
 use crate::store::Store;
+use crate::tokens::AuthConfig;
+pub use crate::web::WebState;
 
 /// Handles every request and connection shares.
 #[derive(Clone, Debug)]
@@ -55,15 +56,6 @@ impl ApiState {
             auth: Arc::new(auth),
         }
     }
-}
-
-/// The web client and the API's browsable docs.
-#[derive(Clone, Debug)]
-pub struct WebState {
-    /// The built web client, served from memory by the router's fallback.
-    pub client: Arc<crate::web::WebClient>,
-    /// Whether `/swagger-ui/` is served.
-    pub swagger_ui: bool,
 }
 
 /// What operations endpoints read.

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::{BodyKind, SpectralClass};
-use crate::research::ResearchId;
+use crate::research_id::ResearchId;
 use crate::resources::{RESOURCE_NAMES, Resources};
 
 /// The compiled-in default balance file.

@@ -14,6 +14,7 @@ pub mod event;
 pub mod gravity;
 pub mod player;
 pub mod research;
+pub mod research_id;
 pub mod resources;
 pub mod rng;
 pub mod world;

@@ -1,66 +1,15 @@
-//! Access tokens (JWT, HS256) and the extractor that authenticates a request. Access tokens are
+//! The extractor that authenticates a request by its access token (see [`crate::tokens`]). Access tokens are
 //! stateless and short-lived; refresh tokens (stored, rotated) live in `credentials`. Never log a token.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
 use super::AuthConfig;
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// What an access token says.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Claims {
-    /// The user id.
-    pub sub: i64,
-    pub exp: u64,
-    pub iat: u64,
-    pub guest: bool,
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// Signs an access token for `user`.
-pub fn issue_access(
-    config: &AuthConfig,
-    user: i64,
-    guest: bool,
-) -> Result<String, jsonwebtoken::errors::Error> {
-    let iat = now_secs();
-    let claims = Claims {
-        sub: user,
-        iat,
-        exp: iat + config.access_ttl.as_secs(),
-        guest,
-    };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(config.jwt_secret.as_bytes()),
-    )
-}
-
-/// Checks an access token's signature and expiry.
-pub fn verify_access(
-    config: &AuthConfig,
-    token: &str,
-) -> Result<Claims, jsonwebtoken::errors::Error> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 0;
-    jsonwebtoken::decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(config.jwt_secret.as_bytes()),
-        &validation,
-    )
-    .map(|d| d.claims)
-}
+pub use crate::tokens::{Claims, issue_access, verify_access};
 
 /// The caller, authenticated by `Authorization: Bearer <access token>`. Extracting it answers 401 when
 /// the header is missing, malformed, or the token is invalid or expired; `Option<AuthUser>` is `None`

@@ -14,48 +14,12 @@ pub mod input;
 pub mod leaderboard;
 pub mod worlds;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 use crate::state::AppState;
 
-/// Default JWT secret: fine for development, refused in production.
-pub const DEV_JWT_SECRET: &str = "cosmic-development-secret-do-not-use-in-production";
-
-/// Token and password-hashing settings.
-#[derive(Clone)]
-pub struct AuthConfig {
-    /// HMAC secret for access tokens (at least 32 bytes in production).
-    pub jwt_secret: String,
-    pub access_ttl: Duration,
-    pub refresh_ttl: Duration,
-    /// Password hashes computed at once at most (each takes ~19 MiB and tens of milliseconds).
-    pub hash_concurrency: usize,
-}
-
-impl std::fmt::Debug for AuthConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig")
-            .field("jwt_secret", &"<redacted>")
-            .field("access_ttl", &self.access_ttl)
-            .field("refresh_ttl", &self.refresh_ttl)
-            .field("hash_concurrency", &self.hash_concurrency)
-            .finish()
-    }
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            jwt_secret: DEV_JWT_SECRET.to_string(),
-            access_ttl: Duration::from_secs(15 * 60),
-            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
-            hash_concurrency: 2,
-        }
-    }
-}
+pub use crate::tokens::{AuthConfig, DEV_JWT_SECRET};
 
 /// The largest request body `/api` reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

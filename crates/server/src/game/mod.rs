@@ -30,7 +30,7 @@ pub async fn upgrade(
     let request_id = crate::request_id::of(&headers);
     let principal = match query.token {
         None => Principal::Anonymous,
-        Some(t) => match crate::api::auth::verify_access(&state.api.auth, &t) {
+        Some(t) => match crate::tokens::verify_access(&state.api.auth, &t) {
             Ok(claims) => Principal::Account(claims.sub as u64),
             Err(_) => Principal::Rejected,
         },

@@ -8,8 +8,8 @@ use futures_util::future::BoxFuture;
 use garden::{Accounts, PlayerStatsRow, StoreFailure, WorldStore};
 use sim::PlayerId;
 
-use crate::api::AuthConfig;
 use crate::store::{NewUser, Store, StoreError};
+use crate::tokens::AuthConfig;
 
 fn failure(e: StoreError) -> StoreFailure {
     StoreFailure(e.to_string())
@@ -60,7 +60,7 @@ pub struct ServerAccounts {
 
 impl Accounts for ServerAccounts {
     fn player_for_token(&self, token: &str) -> Option<PlayerId> {
-        crate::api::auth::verify_access(&self.auth, token)
+        crate::tokens::verify_access(&self.auth, token)
             .ok()
             .map(|c| PlayerId(c.sub as u64))
     }

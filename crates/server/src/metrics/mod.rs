@@ -1,6 +1,5 @@
-//! Prometheus metrics at `/metrics`: the recorder (installed once per process), the pre-registered
-//! handles hot paths record through, the HTTP middleware, and the scrape handler (also servable on a
-//! listener of its own, `metrics_listen`).
+//! Prometheus metrics: the recorder (installed once per process), the pre-registered handles hot paths
+//! record through, and the HTTP middleware. The scrape endpoint is [`crate::scrape`].
 //!
 //! Every metric is declared in [`names`]; nothing else invents a metric name. Values are process-wide:
 //! several applications started in one process (tests) share one recorder. This module reads state and
@@ -10,24 +9,15 @@ pub mod hot;
 pub mod http;
 pub mod names;
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
-use axum::Router;
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
-use axum::routing::get;
 use metrics::{describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing::{info, warn};
+use tracing::warn;
 
 pub use hot::{DbOp, Hot};
-use names::{ALL, BUILD_INFO, DB_POOL_CONNECTIONS, Kind, PROCESS_START_TIME_SECONDS};
-
-use crate::state::AppState;
+use names::{ALL, BUILD_INFO, Kind, PROCESS_START_TIME_SECONDS};
 
 /// The content type of the Prometheus text exposition format.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -108,52 +98,8 @@ pub fn hot() -> &'static Hot {
     HOT.get_or_init(|| {
         install();
         // The applications' own handles, so their series exist (at 0) from the start.
-        gateway::metrics::for_app(garden::APP, garden::PROTOCOLS);
+        gateway::metrics::for_app(garden::APP, garden::PROTOCOLS.iter().map(|p| p.label));
         garden::metrics::hot();
         Hot::register()
     })
-}
-
-/// Sets the series read from state at scrape time (the database pool), then renders everything.
-pub fn render(state: &AppState) -> String {
-    let handle = install();
-    let pool = state.api.store.pool_stats();
-    gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
-    gauge!(DB_POOL_CONNECTIONS, "state" => "busy")
-        .set(f64::from(pool.size.saturating_sub(pool.idle)));
-    handle.render()
-}
-
-/// `GET /metrics`: the Prometheus text format.
-pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], render(&state))
-}
-
-/// A router with only `/metrics` (for [`spawn_listener`]).
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(serve))
-        .with_state(state)
-}
-
-/// Binds `addr` and serves `/metrics` there until the server shuts down.
-pub async fn spawn_listener(addr: SocketAddr, state: AppState) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
-    let mut shutdown = state.ops.shutdown.clone();
-    let app = router(state);
-    info!(addr = %listener.local_addr().unwrap_or(addr), "Serving /metrics.");
-    tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            warn!(error = %e, "Metrics listener failed.");
-        }
-    });
-    Ok(())
 }

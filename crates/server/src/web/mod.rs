@@ -23,8 +23,6 @@ use tracing::{info, warn};
 pub use assets::{Asset, Assets};
 use respond::Req;
 
-use crate::state::AppState;
-
 /// Path prefixes (first segments) that belong to the server, never to the client's routes.
 pub const RESERVED: &[&str] = &[
     "api",
@@ -58,7 +56,16 @@ impl Default for WebConfig {
     }
 }
 
-/// The loaded client and how to serve it: shared by every request as `Arc<WebClient>` in [`AppState`].
+/// The web client and the API's browsable docs, as handlers see them (`State<WebState>`).
+#[derive(Clone, Debug)]
+pub struct WebState {
+    /// The built web client, served from memory by the router's fallback.
+    pub client: std::sync::Arc<WebClient>,
+    /// Whether `/swagger-ui/` is served.
+    pub swagger_ui: bool,
+}
+
+/// The loaded client and how to serve it: shared by every request as `Arc<WebClient>` in [`WebState`].
 #[derive(Debug, Default)]
 pub struct WebClient {
     pub assets: Assets,
@@ -135,12 +142,12 @@ impl WebClient {
 
 /// The router's fallback: a file, `index.html` for a client route, or a 404; GET and HEAD only.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let web = &state.web.client;
+    let web = &state.client;
     let req = Req {
         method: &method,
         headers: &headers,
