@@ -21,10 +21,13 @@ seconds=${3:-}
 port=${BENCH_PORT:-18080}
 url="ws://127.0.0.1:${port}/ws"
 
-cargo build --release --locked -p server -p loadgen >&2
-server=./target/release/cosmic
-loadgen=./target/release/cosmic-loadgen
-floor=./target/release/cosmic-floor
+# COSMIC_BIN / LOADGEN_BIN measure other builds (e.g. an older commit's) with this script; then nothing is built.
+if [ -z "${COSMIC_BIN:-}" ]; then
+  cargo build --release --locked -p server -p loadgen >&2
+fi
+server=${COSMIC_BIN:-./target/release/cosmic}
+loadgen=${LOADGEN_BIN:-./target/release/cosmic-loadgen}
+floor=${FLOOR_BIN:-./target/release/cosmic-floor}
 floor_port=${FLOOR_PORT:-18090}
 
 # floor CLIENTS SECONDS BYTES: the floor's JSON on stdout.

@@ -68,7 +68,9 @@ pub(crate) async fn run<A: Application>(
             principal,
             request_id,
         };
-        let reason = match app.open(handshake, link).await {
+        // The application's futures are boxed: each lives only while it runs, so an idle connection's
+        // task holds none of their state (they are large: a hello touches the store and the world).
+        let reason = match Box::pin(app.open(handshake, link)).await {
             Err(reason) => reason,
             Ok(mut session) => {
                 let reason = loop {
@@ -88,13 +90,13 @@ pub(crate) async fn run<A: Application>(
                     match next {
                         Err(reason) => break reason,
                         Ok(msg) => {
-                            if let Flow::Close(reason) = session.on_message(msg).await {
+                            if let Flow::Close(reason) = Box::pin(session.on_message(msg)).await {
                                 break reason;
                             }
                         }
                     }
                 };
-                session.on_close(&reason).await;
+                Box::pin(session.on_close(&reason)).await;
                 reason
             }
         };

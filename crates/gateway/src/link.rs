@@ -16,8 +16,9 @@ use crate::registry::Registry;
 /// Something for a connection's writer: a message to write, or a change to what it follows.
 #[derive(Debug)]
 pub enum Outbound {
-    /// A reply, an error or a control message, written as it is, in order.
-    Message(Message),
+    /// A reply, an error or a control message, written as it is, in order. (Boxed: every connection's
+    /// queue allocates its slots up front, and replies are rare next to feed frames.)
+    Message(Box<Message>),
     /// Follow this feed from now on (replacing any earlier one); its newest frame is written at once.
     Follow(Box<Feed>),
     /// Pause (`true`) or resume the feed. Paused, nothing of it is written; resuming writes the newest.
@@ -105,14 +106,19 @@ impl Link {
         }
     }
 
+    /// Queues a message.
+    pub fn message(&self, msg: Message) {
+        self.send(Outbound::Message(Box::new(msg)));
+    }
+
     /// Queues a text message.
     pub fn text(&self, text: impl Into<String>) {
-        self.send(Outbound::Message(Message::Text(text.into().into())));
+        self.message(Message::Text(text.into().into()));
     }
 
     /// Queues a binary message.
     pub fn binary(&self, bytes: impl Into<Bytes>) {
-        self.send(Outbound::Message(Message::Binary(bytes.into())));
+        self.message(Message::Binary(bytes.into()));
     }
 
     /// Starts following `feed` (replacing the one followed before).
@@ -134,9 +140,10 @@ impl Link {
 #[cfg(test)]
 mod tests {
     /// Regression: every connection's queue allocates its slots up front; at 144 bytes an item cost
-    /// 4.6 KB per idle connection (measured 14.5 KB per connection in all at 19,000 connections).
+    /// 4.6 KB per idle connection (measured 14.5 KB per connection in all at 19,000 connections), and an
+    /// unboxed message (48 bytes) still 1.5 KB.
     #[test]
     fn outbound_stays_small() {
-        assert!(std::mem::size_of::<super::Outbound>() <= 48);
+        assert!(std::mem::size_of::<super::Outbound>() <= 16);
     }
 }

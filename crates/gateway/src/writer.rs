@@ -93,7 +93,7 @@ impl Writer {
                 return;
             }
         }
-        self.finish().await;
+        Box::pin(self.finish()).await;
     }
 
     /// Writes and flushes `batch` (emptying it); `false` if the socket failed or took longer than `limit`.
@@ -137,7 +137,7 @@ impl Writer {
         let mut queued = Vec::new();
         while let Ok(item) = self.rx.try_recv() {
             if let Outbound::Message(msg) = item {
-                queued.push(msg);
+                queued.push(*msg);
             }
         }
         queued.extend((self.farewell)(&reason));
@@ -160,7 +160,7 @@ impl Writer {
 /// Applies a queued item: a message joins the batch; the others change what the writer follows.
 fn steer(item: Outbound, following: &mut Option<Following>, batch: &mut Vec<Message>) {
     match item {
-        Outbound::Message(msg) => batch.push(msg),
+        Outbound::Message(msg) => batch.push(*msg),
         Outbound::Follow(feed) => {
             let mut feed = *feed;
             feed.frames.mark_changed();

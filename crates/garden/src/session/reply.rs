@@ -34,8 +34,7 @@ impl Reply for V1Reply {
                 message: rejection.to_string(),
             },
         };
-        self.link
-            .send(gateway::Outbound::Message(control(&msg, self.format)));
+        self.link.message(control(&msg, self.format));
     }
 
     fn failed(self: Box<Self>, why: &str) {
@@ -44,8 +43,7 @@ impl Reply for V1Reply {
             code: ErrorCode::Internal,
             message: why.to_string(),
         };
-        self.link
-            .send(gateway::Outbound::Message(control(&msg, self.format)));
+        self.link.message(control(&msg, self.format));
     }
 }
 
@@ -87,7 +85,7 @@ impl Reply for V0Reply {
                 (link, msg)
             }
         };
-        link.send(gateway::Outbound::Message(v0_text(&msg)));
+        link.message(v0_text(&msg));
     }
 
     fn failed(self: Box<Self>, why: &str) {
@@ -97,7 +95,7 @@ impl Reply for V0Reply {
         let msg = v0::ServerMessage::Error {
             message: why.to_string(),
         };
-        link.send(gateway::Outbound::Message(v0_text(&msg)));
+        link.message(v0_text(&msg));
     }
 }
 

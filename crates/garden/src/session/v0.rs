@@ -133,7 +133,7 @@ impl V0Session {
                         success: false,
                         error: Some(format!("unknown body_type {body_type:?}")),
                     };
-                    self.link.send(Outbound::Message(v0_text(&msg)));
+                    self.link.message(v0_text(&msg));
                     return Flow::Continue;
                 };
                 let kind = CommandKind::CreateBody {
@@ -168,9 +168,7 @@ impl V0Session {
         if frame.has_player(self.player.0) {
             let text = frame.v0_game_state(self.player.0);
             self.link
-                .send(Outbound::Message(axum::extract::ws::Message::Text(
-                    text.into(),
-                )));
+                .message(axum::extract::ws::Message::Text(text.into()));
         } else {
             self.link.send(Outbound::Refresh);
         }
@@ -185,7 +183,7 @@ fn error(link: &Link, message: &str) {
     let msg = ServerMessage::Error {
         message: message.to_string(),
     };
-    link.send(Outbound::Message(v0_text(&msg)));
+    link.message(v0_text(&msg));
 }
 
 fn unavailable(reason: &str) -> CloseReason {

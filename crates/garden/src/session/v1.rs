@@ -2,9 +2,7 @@
 //! that each carry a `request_id` echoed by their reply.
 
 use gateway::close::code;
-use gateway::{
-    CloseCause, CloseReason, Cursor, Feed, Flow, Handshake, Incoming, Link, Outbound, Principal,
-};
+use gateway::{CloseCause, CloseReason, Cursor, Feed, Flow, Handshake, Incoming, Link, Principal};
 use protocol::Codec;
 use protocol::v1::{self, ClientMessage, ErrorCode, ReplyBody, ServerMessage};
 use sim::{CommandKind, PlayerId};
@@ -308,7 +306,7 @@ impl V1Session {
     }
 
     fn send(&self, msg: &ServerMessage) {
-        self.link.send(Outbound::Message(control(msg, self.format)));
+        self.link.message(control(msg, self.format));
     }
 
     fn error(&self, request_id: Option<u32>, code: ErrorCode, message: &str) {

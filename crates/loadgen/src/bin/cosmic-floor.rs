@@ -196,10 +196,8 @@ fn recv(connect: SocketAddr, clients: usize, source_ips: u8) -> anyhow::Result<(
         let mut tasks = Vec::with_capacity(clients);
         for i in 0..clients {
             let last = 1 + (i % usize::from(source_ips.max(1))) as u8;
-            let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, last), 0)))?;
-            let mut stream = socket
-                .connect(connect)
+            let source = SocketAddr::from((Ipv4Addr::new(127, 0, 0, last), 0));
+            let mut stream = connect_from(source, connect)
                 .await
                 .with_context(|| format!("connection {i} to {connect}"))?;
             tasks.push(tokio::spawn(async move {
@@ -227,4 +225,25 @@ fn recv(connect: SocketAddr, clients: usize, source_ips: u8) -> anyhow::Result<(
         }
         Ok(())
     })
+}
+
+/// Connects from `source`, retrying for up to 10 s while the sender is not listening yet.
+async fn connect_from(
+    source: SocketAddr,
+    to: SocketAddr,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(source)?;
+        match socket.connect(to).await {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ConnectionRefused
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
 }
