@@ -10,27 +10,10 @@ use std::time::Duration;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use protocol::v1::{SUBPROTOCOL_BIN, SUBPROTOCOL_JSON, ServerMessage};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-async fn next_json(ws: &mut Ws) -> Value {
-    match next_data(ws).await.expect("open") {
-        Message::Text(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("expected text, got {other:?}"),
-    }
-}
-
-async fn until_type(ws: &mut Ws, kind: &str) -> Value {
-    for _ in 0..200 {
-        let v = next_json(ws).await;
-        if v["type"] == kind {
-            return v;
-        }
-    }
-    panic!("no {kind} message");
-}
 
 /// Bug: `GetGameState` while the stream was paused (`SetGameRunning{running:false}`) got no reply; the
 /// original server always answered it and docs/protocol.md promises "a GameState now".

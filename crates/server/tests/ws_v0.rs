@@ -4,26 +4,8 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
-
-async fn next_json(ws: &mut Ws) -> Value {
-    match next_data(ws).await.expect("open") {
-        Message::Text(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("expected text, got {other:?}"),
-    }
-}
-
-/// Reads until a message of `kind` arrives (GameState streams in between).
-async fn until_type(ws: &mut Ws, kind: &str) -> Value {
-    for _ in 0..200 {
-        let v = next_json(ws).await;
-        if v["type"] == kind {
-            return v;
-        }
-    }
-    panic!("no {kind} message");
-}
 
 #[tokio::test]
 async fn v0_client_plays_as_a_guest() {

@@ -200,6 +200,25 @@ pub async fn next_data(ws: &mut Ws) -> Option<Message> {
     }
 }
 
+/// The next v0 message, as JSON.
+pub async fn next_json(ws: &mut Ws) -> serde_json::Value {
+    match next_data(ws).await.expect("open") {
+        Message::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// Reads v0 messages until one of `kind` arrives (GameState streams in between).
+pub async fn until_type(ws: &mut Ws, kind: &str) -> serde_json::Value {
+    for _ in 0..200 {
+        let v = next_json(ws).await;
+        if v["type"] == kind {
+            return v;
+        }
+    }
+    panic!("no {kind} message");
+}
+
 /// Reads until a close frame or the end; returns the close code seen, if any.
 pub async fn close_code(ws: &mut Ws) -> Option<u16> {
     loop {
