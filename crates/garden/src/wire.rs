@@ -1,7 +1,7 @@
 //! The garden's messages as socket messages: a v1 control message in a connection's framing (binary:
 //! codec byte, kind byte, JSON; JSON subprotocol: the JSON text) and a v0 message as its JSON text.
 
-use axum::extract::ws::Message;
+use gateway::Message;
 use protocol::Codec;
 use protocol::v0;
 use protocol::v1::{KIND_CONTROL, ServerMessage};

@@ -3,22 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocket;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info_span};
 
 use crate::Gateway;
 use crate::close::{CloseCause, CloseReason, code};
 use crate::link::{Closer, Link};
+use crate::port::Port;
 use crate::reader::Reader;
 use crate::registry::ConnInfo;
 use crate::session::{Application, Flow, Handshake, Principal, Protocol, Session};
+use crate::upgrade::Io;
 use crate::writer::Writer;
 
 /// Runs a connection until it closes.
 pub(crate) async fn run<A: Application>(
-    socket: WebSocket,
+    socket: Io,
     gateway: Gateway,
     app: A,
     protocol: Protocol,
@@ -44,24 +44,24 @@ pub(crate) async fn run<A: Application>(
         let metrics = crate::metrics::for_app(app.name(), app.protocols().iter().map(|p| p.label));
         metrics.opened(protocol.label);
         let options = gateway.options.clone();
-        let (sink, stream) = socket.split();
+        let (read, write) = tokio::io::split(socket);
         let (out, rx) = mpsc::channel(options.outbound_queue);
         let closer = Arc::new(Closer::default());
-        let link = Link::new(out, closer.clone(), id, gateway.registry.clone());
+        let link = Link::new(out.clone(), closer.clone(), id, gateway.registry.clone());
         let writer = Writer {
-            sink,
+            port: Arc::new(Port::new(write, closer.clone(), metrics)),
             rx,
             closer: closer.clone(),
             shutdown: gateway.shutdown.clone(),
             options: options.clone(),
-            metrics,
+            fanouts: gateway.fanouts.clone(),
             farewell: {
                 let app = app.clone();
                 Box::new(move |reason| app.farewell(protocol, reason))
             },
         };
         let writer = tokio::spawn(writer.run().in_current_span());
-        let mut reader = Reader::new(stream, options.clone(), metrics);
+        let mut reader = Reader::new(read, out, options.clone(), metrics).await;
         let handshake = Handshake {
             conn: id,
             protocol,

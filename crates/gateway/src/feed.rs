@@ -6,15 +6,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use axum::extract::ws::Message;
 use protocol::Codec;
 use tokio::sync::watch;
+
+use crate::wire::Wire;
 
 /// One published frame in every form a follower may need. Implemented by the application.
 pub trait FeedFrame: Send + Sync + fmt::Debug + 'static {
     /// Appends to `out` what a connection at `cursor` is sent for this frame — nothing when it is up
-    /// to date or the frame is not for it yet — and advances the cursor past what it appended.
-    fn emit(&self, cursor: &mut Cursor, out: &mut Vec<Message>);
+    /// to date or the frame is not for it yet — and advances the cursor past what it appended. What
+    /// several connections are sent alike is built once ([`Wire`] clones share their bytes).
+    fn emit(&self, cursor: &mut Cursor, out: &mut Vec<Wire>);
 }
 
 /// What one connection has received of a feed.

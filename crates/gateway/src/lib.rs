@@ -9,6 +9,9 @@
 //! | [`options`] | every limit of a connection, with its default |
 //! | [`registry`] | the open connections of every application |
 //! | [`metrics`] | WebSocket metrics labelled by application |
+//! | [`upgrade`] | the handshake: the request checked, the subprotocol chosen, the raw socket taken |
+//! | [`wire`] | server frames built once, header included, written as they are by every connection |
+//! | `port` | the fast path: one fan-out task per feed writes each frame to every up-to-date follower |
 //! | `reader`, `writer`, `conn`, `rate` | one reader and one writer per connection, the rate limit |
 //!
 //! An application owns its actors and its message types; the gateway owns sockets, queues, timeouts,
@@ -20,17 +23,22 @@ pub mod feed;
 pub mod link;
 pub mod metrics;
 pub mod options;
+mod port;
 mod rate;
 mod reader;
 pub mod registry;
 pub mod session;
+pub mod upgrade;
+pub mod wire;
 mod writer;
 
 use std::sync::Arc;
 
-use axum::extract::WebSocketUpgrade;
 use axum::response::Response;
+use hyper_util::rt::TokioIo;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
+use tracing::debug;
 
 pub use close::{CloseCause, CloseReason};
 pub use feed::{Cursor, Feed, FeedFrame, FrameSender};
@@ -39,6 +47,9 @@ pub use options::WsOptions;
 pub use reader::Incoming;
 pub use registry::Registry;
 pub use session::{Application, Flow, Handshake, Principal, Protocol, Session};
+pub use tungstenite::{Message, Utf8Bytes};
+pub use upgrade::{UpgradeRejection, WsUpgrade};
+pub use wire::Wire;
 
 /// The gateway's handle: options, the connection registry, and the server's shutdown signal. Cheap to
 /// clone; one serves every application.
@@ -47,6 +58,7 @@ pub struct Gateway {
     options: Arc<WsOptions>,
     registry: Registry,
     shutdown: watch::Receiver<bool>,
+    fanouts: port::Fanouts,
 }
 
 impl Gateway {
@@ -57,6 +69,7 @@ impl Gateway {
             options: Arc::new(options),
             registry: Registry::default(),
             shutdown,
+            fanouts: port::Fanouts::default(),
         }
     }
 
@@ -68,46 +81,48 @@ impl Gateway {
         &self.registry
     }
 
-    /// Upgrades a request for `app`: offers its subprotocols, applies the socket limits, and runs the
-    /// connection. A client asking for none of the app's subprotocols gets its protocol without one,
-    /// if it has one; otherwise it is closed with 1002.
+    /// Upgrades a request for `app`: chooses the first of its subprotocols the client asked for (or
+    /// its protocol without one, if it has one), answers 101 and runs the connection. A client asking
+    /// for none of the app's subprotocols, when every protocol needs one, is closed with 1002.
     pub fn upgrade<A: Application>(
         &self,
-        ws: WebSocketUpgrade,
+        ws: WsUpgrade,
         app: A,
         principal: Principal,
         request_id: Option<String>,
     ) -> Response {
-        let o = &self.options;
-        let offered = app.protocols().iter().filter_map(|p| p.subprotocol);
-        let gateway = self.clone();
-        ws.protocols(offered)
-            .read_buffer_size(o.read_buffer)
-            .write_buffer_size(o.write_buffer)
-            .max_message_size(o.hard_max_message_size())
-            .max_frame_size(o.hard_max_message_size())
-            .on_upgrade(move |mut socket| async move {
-                let chosen = socket.protocol().and_then(|p| p.to_str().ok());
-                let protocol = app
-                    .protocols()
-                    .iter()
-                    .find(|p| p.subprotocol.is_some() && p.subprotocol == chosen)
-                    .or_else(|| app.protocols().iter().find(|p| p.subprotocol.is_none()))
-                    .copied();
-                match protocol {
-                    Some(protocol) => {
-                        conn::run(socket, gateway, app, protocol, principal, request_id).await;
-                    }
-                    None => {
-                        let frame = axum::extract::ws::CloseFrame {
-                            code: close::code::PROTOCOL_ERROR,
-                            reason: "a subprotocol is required".into(),
-                        };
-                        let _ = socket
-                            .send(axum::extract::ws::Message::Close(Some(frame)))
-                            .await;
-                    }
-                }
+        let offered = ws.offered();
+        let protocol = app
+            .protocols()
+            .iter()
+            .find(|p| {
+                p.subprotocol
+                    .is_some_and(|s| offered.iter().any(|o| o == s))
             })
+            .or_else(|| app.protocols().iter().find(|p| p.subprotocol.is_none()))
+            .copied();
+        let (response, on_upgrade) = ws.accept(protocol.and_then(|p| p.subprotocol));
+        let gateway = self.clone();
+        tokio::spawn(async move {
+            let socket = match on_upgrade.await {
+                Ok(upgraded) => TokioIo::new(upgraded),
+                Err(e) => {
+                    debug!(error = %e, "WebSocket upgrade failed.");
+                    return;
+                }
+            };
+            match protocol {
+                Some(protocol) => {
+                    conn::run(socket, gateway, app, protocol, principal, request_id).await;
+                }
+                None => {
+                    let mut socket = socket;
+                    let close =
+                        Wire::close(close::code::PROTOCOL_ERROR, "a subprotocol is required");
+                    let _ = socket.write_all(close.bytes()).await;
+                }
+            }
+        });
+        response
     }
 }

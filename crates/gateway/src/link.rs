@@ -5,9 +5,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::Message;
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
+use tungstenite::Message;
 
 use crate::close::{CloseCause, CloseReason, code};
 use crate::feed::Feed;

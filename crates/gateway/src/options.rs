@@ -26,8 +26,6 @@ pub const DEFAULT_RATE_STRIKES: u32 = 20;
 /// Socket read buffer. tungstenite's default is 128 KiB per connection; client messages are a few hundred
 /// bytes (larger ones still arrive whole, read in several chunks).
 pub const DEFAULT_READ_BUFFER: usize = 1024;
-/// Socket write buffer: 0 writes each message straight to the socket (no per-connection staging buffer).
-pub const DEFAULT_WRITE_BUFFER: usize = 0;
 
 /// The limits of every WebSocket connection.
 #[derive(Clone, Debug)]
@@ -43,7 +41,6 @@ pub struct WsOptions {
     pub rate_burst: f64,
     pub rate_strikes: u32,
     pub read_buffer: usize,
-    pub write_buffer: usize,
 }
 
 impl WsOptions {
@@ -69,7 +66,6 @@ impl Default for WsOptions {
             rate_burst: DEFAULT_RATE_BURST,
             rate_strikes: DEFAULT_RATE_STRIKES,
             read_buffer: DEFAULT_READ_BUFFER,
-            write_buffer: DEFAULT_WRITE_BUFFER,
         }
     }
 }

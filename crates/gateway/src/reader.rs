@@ -4,16 +4,24 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use futures_util::StreamExt;
-use futures_util::stream::SplitStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tungstenite::protocol::{Role, WebSocketConfig};
+use tungstenite::{Message, Utf8Bytes};
 
 use crate::close::{CloseCause, CloseReason, code};
-use crate::link::Closer;
+use crate::link::{Closer, Outbound};
 use crate::metrics::AppMetrics;
 use crate::options::WsOptions;
 use crate::rate::TokenBucket;
+use crate::upgrade::Io;
 
 /// A client message, as a session receives it.
 #[derive(Debug)]
@@ -26,7 +34,9 @@ pub enum Incoming {
 
 /// A connection's read side with its limits.
 pub(crate) struct Reader {
-    stream: SplitStream<WebSocket>,
+    stream: WebSocketStream<ReadSide>,
+    /// Where pongs go: the writer sends them.
+    out: mpsc::Sender<Outbound>,
     bucket: TokenBucket,
     strikes: u32,
     options: Arc<WsOptions>,
@@ -34,13 +44,23 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    pub fn new(
-        stream: SplitStream<WebSocket>,
+    pub async fn new(
+        read: ReadHalf<Io>,
+        out: mpsc::Sender<Outbound>,
         options: Arc<WsOptions>,
         metrics: &'static AppMetrics,
     ) -> Self {
+        let hard = options.hard_max_message_size();
+        let config = WebSocketConfig::default()
+            .read_buffer_size(options.read_buffer)
+            .write_buffer_size(0)
+            .max_message_size(Some(hard))
+            .max_frame_size(Some(hard));
+        let stream =
+            WebSocketStream::from_raw_socket(ReadSide(read), Role::Server, Some(config)).await;
         Self {
             stream,
+            out,
             bucket: TokenBucket::new(options.rate_per_second, options.rate_burst),
             strikes: 0,
             options,
@@ -80,13 +100,16 @@ impl Reader {
             let data = match msg {
                 Message::Text(t) => Incoming::Text(t),
                 Message::Binary(b) => Incoming::Binary(b),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                Message::Close(_) => {
-                    return Err(CloseReason::new(
-                        code::NORMAL,
-                        "client closed",
-                        CloseCause::ClientClosed,
-                    ));
+                Message::Ping(payload) => {
+                    let pong = Outbound::Message(Box::new(Message::Pong(payload)));
+                    let _ = self.out.try_send(pong);
+                    continue;
+                }
+                Message::Pong(_) | Message::Frame(_) => continue,
+                Message::Close(frame) => {
+                    // Answered with the client's own code (RFC 6455 §5.5.1).
+                    let echo = frame.map_or(code::NORMAL, |f| u16::from(f.code));
+                    return Err(CloseReason::new(echo, "", CloseCause::ClientClosed));
                 }
             };
             let size = match &data {
@@ -136,12 +159,11 @@ fn too_big() -> CloseReason {
 }
 
 /// A read error by its type: over a size limit, the socket gone, or a protocol violation.
-fn read_error(e: axum::Error) -> CloseReason {
+fn read_error(e: tungstenite::Error) -> CloseReason {
     use tungstenite::Error as E;
-    let inner = e.into_inner();
-    match inner.downcast_ref::<E>() {
-        Some(E::Capacity(_)) => too_big(),
-        Some(E::Io(_) | E::ConnectionClosed | E::AlreadyClosed) => {
+    match e {
+        E::Capacity(_) => too_big(),
+        E::Io(_) | E::ConnectionClosed | E::AlreadyClosed => {
             CloseReason::new(code::NORMAL, "client went away", CloseCause::ClientGone)
         }
         _ => CloseReason::new(
@@ -149,5 +171,38 @@ fn read_error(e: axum::Error) -> CloseReason {
             "protocol error",
             CloseCause::ProtocolError,
         ),
+    }
+}
+
+/// The socket's read half as the WebSocket parser sees it. The parser would answer pings and close
+/// frames itself; the gateway's writer does that (it owns the write half), so what the parser writes
+/// is dropped here.
+pub(crate) struct ReadSide(ReadHalf<Io>);
+
+impl AsyncRead for ReadSide {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ReadSide {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }

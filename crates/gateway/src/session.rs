@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use axum::extract::ws::Message;
+use tungstenite::Message;
 
 use crate::close::CloseReason;
 use crate::link::Link;

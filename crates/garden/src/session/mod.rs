@@ -7,7 +7,7 @@ mod reply;
 mod v0;
 mod v1;
 
-use axum::extract::ws::Message;
+use gateway::Message;
 use gateway::close::code;
 use gateway::{
     Application, CloseCause, CloseReason, Flow, Handshake, Incoming, Link, Protocol, Session,

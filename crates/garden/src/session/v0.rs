@@ -167,8 +167,7 @@ impl V0Session {
         let frame = self.world.frames.borrow().clone();
         if frame.has_player(self.player.0) {
             let text = frame.v0_game_state(self.player.0);
-            self.link
-                .message(axum::extract::ws::Message::Text(text.into()));
+            self.link.message(gateway::Message::Text(text.into()));
         } else {
             self.link.send(Outbound::Refresh);
         }

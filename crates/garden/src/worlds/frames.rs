@@ -8,8 +8,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::extract::ws::Message;
 use bytes::Bytes;
+use gateway::Wire;
 use gateway::feed::{Cursor, FeedFrame, choose_codec};
 use protocol::codec::{self, Codec};
 use protocol::frame::{self, Frame, WireEvent, WorldView};
@@ -29,9 +29,10 @@ pub struct Encoded {
     pub frame: Frame,
     /// The binary frame before compression.
     payload: Vec<u8>,
-    /// Header byte + compressed payload, per codec, made on first use (the actor pre-fills one).
-    by_codec: [OnceLock<Bytes>; 4],
-    json: OnceLock<Bytes>,
+    /// The binary message (header byte + compressed payload) per codec as a complete WebSocket frame,
+    /// made on first use (the actor pre-fills one): every connection taking it writes these bytes.
+    by_codec: [OnceLock<Wire>; 4],
+    json: OnceLock<Wire>,
 }
 
 impl Encoded {
@@ -50,15 +51,18 @@ impl Encoded {
         self.payload.len()
     }
 
+    /// The binary message with `codec`, as a WebSocket frame.
+    pub fn wire(&self, codec: Codec) -> &Wire {
+        self.by_codec[codec as usize].get_or_init(|| {
+            let mut out = Vec::with_capacity(self.payload.len() / 2 + 16);
+            codec::compress_into(codec, &self.payload, &mut out);
+            Wire::binary(&out)
+        })
+    }
+
     /// The binary message with `codec`.
     pub fn with_codec(&self, codec: Codec) -> Bytes {
-        self.by_codec[codec as usize]
-            .get_or_init(|| {
-                let mut out = Vec::with_capacity(self.payload.len() / 2 + 16);
-                codec::compress_into(codec, &self.payload, &mut out);
-                Bytes::from(out)
-            })
-            .clone()
+        self.wire(codec).payload()
     }
 
     /// The binary message for a client accepting `accepted` (a [`Codec::bit`] set): the codec already made
@@ -67,15 +71,17 @@ impl Encoded {
         self.with_codec(choose_codec(preferred, accepted))
     }
 
+    /// The frame as a `cosmic.v1.json` text message, as a WebSocket frame.
+    pub fn json_wire(&self) -> &Wire {
+        self.json.get_or_init(|| {
+            let json = serde_json::to_string(&ServerMessage::Frame(self.frame.clone()));
+            Wire::text(&json.unwrap_or_default())
+        })
+    }
+
     /// The frame as a `cosmic.v1.json` text message.
     pub fn json(&self) -> Bytes {
-        self.json
-            .get_or_init(|| {
-                serde_json::to_vec(&ServerMessage::Frame(self.frame.clone()))
-                    .map(Bytes::from)
-                    .unwrap_or_default()
-            })
-            .clone()
+        self.json_wire().payload()
     }
 }
 
@@ -130,7 +136,7 @@ impl TickFrame {
                 .first()
                 .and_then(|b| Codec::from_byte(*b))
                 .unwrap_or(Codec::None);
-            let _ = encoded.by_codec[codec as usize].set(Bytes::from(message));
+            let _ = encoded.by_codec[codec as usize].set(Wire::binary(&message));
             Arc::new(encoded)
         });
         Self {
@@ -227,21 +233,23 @@ impl FeedFrame for TickFrame {
     /// v0: the player's `GameState`, from the first tick the player is in (so its resources are real
     /// from the very first frame). v1: the frame from the connection's base in its codec, and every few
     /// frames the player's `PlayerState`.
-    fn emit(&self, cursor: &mut Cursor, out: &mut Vec<Message>) {
+    fn emit(&self, cursor: &mut Cursor, out: &mut Vec<Wire>) {
         use crate::wire::{Format, control};
         let format = Format::from_u8(cursor.format);
         if format == Format::V0 {
             if !self.has_player(cursor.subscriber) || cursor.base == Some(self.tick) {
                 return;
             }
-            out.push(Message::Text(self.v0_game_state(cursor.subscriber).into()));
+            out.push(Wire::text(&self.v0_game_state(cursor.subscriber)));
         } else {
             let Some(encoded) = self.for_base(cursor.base) else {
                 return;
             };
             out.push(match format {
-                Format::V1Bin => Message::Binary(encoded.binary_for(self.codec, cursor.codecs)),
-                _ => Message::Text(utf8(encoded.json())),
+                Format::V1Bin => encoded
+                    .wire(choose_codec(self.codec, cursor.codecs))
+                    .clone(),
+                _ => encoded.json_wire().clone(),
             });
             if cursor.sent.is_multiple_of(self.player_state_every)
                 && let Some(figures) = self.players.get(&cursor.subscriber)
@@ -251,14 +259,10 @@ impl FeedFrame for TickFrame {
                     resources: figures.resources,
                     rates: figures.rates,
                 };
-                out.push(control(&msg, format));
+                out.push(Wire::message(&control(&msg, format)));
             }
         }
         cursor.base = Some(self.tick);
         cursor.sent += 1;
     }
-}
-
-fn utf8(bytes: Bytes) -> axum::extract::ws::Utf8Bytes {
-    String::from_utf8(bytes.to_vec()).unwrap_or_default().into()
 }

@@ -94,7 +94,6 @@ impl Loaded {
             rate_burst: s.ws.rate_burst,
             rate_strikes: s.ws.rate_strikes,
             read_buffer: s.ws.read_buffer,
-            write_buffer: s.ws.write_buffer,
             ..Default::default()
         };
         let world = garden::WorldOptions {

@@ -187,7 +187,6 @@ pub const KEYS: &[KeyInfo] = &[
     ),
     count("ws.rate_strikes", 1.0, "a count, 1 or more"),
     count("ws.read_buffer", 0.0, "bytes, 0 or more"),
-    count("ws.write_buffer", 0.0, "bytes, 0 or more"),
     count("ws.player_state_every", 1.0, "ticks, 1 or more"),
     flag(
         key("log.format", Kind::Text, "text or json"),

@@ -242,7 +242,6 @@ pub struct WsSettings {
     pub rate_burst: f64,
     pub rate_strikes: u32,
     pub read_buffer: usize,
-    pub write_buffer: usize,
     pub player_state_every: u64,
 }
 
@@ -261,7 +260,6 @@ impl Default for WsSettings {
             rate_burst: w.rate_burst,
             rate_strikes: w.rate_strikes,
             read_buffer: w.read_buffer,
-            write_buffer: w.write_buffer,
             player_state_every: garden::DEFAULT_PLAYER_STATE_EVERY,
         }
     }

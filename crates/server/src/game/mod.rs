@@ -5,7 +5,7 @@
 pub mod loader;
 mod seams;
 
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use gateway::Principal;
@@ -25,7 +25,7 @@ pub async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: gateway::WsUpgrade,
 ) -> Response {
     let request_id = crate::request_id::of(&headers);
     let principal = match query.token {
