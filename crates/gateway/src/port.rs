@@ -72,7 +72,7 @@ impl Port {
         if wire.is_data() {
             self.metrics.message_out(wire.payload_len());
         }
-        state.pending.push_back(wire.bytes().clone());
+        state.pending.push_back(wire.into_bytes());
     }
 
     /// The fan-out's offer of a new frame: written at once if this connection is up to date and the
@@ -126,13 +126,19 @@ pub(crate) fn poll_write_all<W: AsyncWrite + Unpin>(
 ) -> Poll<io::Result<()>> {
     const MAX_SLICES: usize = 16;
     while !pending.is_empty() {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let mut n = 0;
-        for (slot, bytes) in slices.iter_mut().zip(pending.iter()) {
-            *slot = IoSlice::new(bytes);
-            n += 1;
-        }
-        let written = match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..n]) {
+        let polled = if pending.len() == 1 {
+            // One frame (the common case): a plain write, cheaper in the kernel than a vectored one.
+            Pin::new(&mut *io).poll_write(cx, &pending[0])
+        } else {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let mut n = 0;
+            for (slot, bytes) in slices.iter_mut().zip(pending.iter()) {
+                *slot = IoSlice::new(bytes);
+                n += 1;
+            }
+            Pin::new(&mut *io).poll_write_vectored(cx, &slices[..n])
+        };
+        let written = match polled {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),

@@ -88,6 +88,11 @@ impl Wire {
         &self.bytes
     }
 
+    /// The frame's bytes, header included.
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
+
     /// The payload alone (shares the frame's bytes).
     pub fn payload(&self) -> Bytes {
         self.bytes.slice(self.bytes.len() - self.payload..)

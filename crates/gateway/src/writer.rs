@@ -208,7 +208,7 @@ fn steer(
             }
             // Leave the old feed before joining the new one.
             *following = None;
-            let membership = fanouts.join(&frames, &port);
+            let membership = fanouts.join(&frames, port);
             *following = Some(Following {
                 frames,
                 once: false,
