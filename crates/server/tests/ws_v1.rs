@@ -39,15 +39,9 @@ async fn flow(subprotocol: &str) {
     assert!(c.view.bodies.len() >= 50);
     let mut last = first.tick();
     for _ in 0..5 {
-        match c.next_frame().await {
-            Frame::Delta {
-                base_tick, tick, ..
-            } => {
-                assert_eq!(base_tick, last);
-                last = tick;
-            }
-            other => panic!("expected a delta, got {other:?}"),
-        }
+        let (base_tick, tick) = c.next_delta().await;
+        assert_eq!(base_tick, last);
+        last = tick;
     }
 
     // A request is answered with its id; the body appears in the view, owned by this player.

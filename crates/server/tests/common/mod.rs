@@ -337,6 +337,16 @@ impl V1Client {
         })
         .await
     }
+
+    /// The next frame, which must be a delta: its base tick and tick.
+    pub async fn next_delta(&mut self) -> (u64, u64) {
+        match self.next_frame().await {
+            Frame::Delta {
+                base_tick, tick, ..
+            } => (base_tick, tick),
+            other => panic!("expected a delta, got {other:?}"),
+        }
+    }
 }
 
 /// An access token of a new guest account (as `POST /api/auth/guest` would give).
