@@ -13,17 +13,16 @@ use crate::port::Port;
 use crate::reader::Reader;
 use crate::registry::ConnInfo;
 use crate::session::{Application, Flow, Handshake, Principal, Protocol, Session};
-use crate::upgrade::Io;
+use crate::socket::{ReadIo, WriteIo};
 use crate::writer::Writer;
 
 /// Runs a connection until it closes.
 pub(crate) async fn run<A: Application>(
-    socket: Io,
+    (read, write): (ReadIo, WriteIo),
     gateway: Gateway,
     app: A,
     protocol: Protocol,
-    principal: Principal,
-    request_id: Option<String>,
+    (principal, credential, request_id): (Principal, Option<String>, Option<String>),
 ) {
     let id = gateway.registry.open(ConnInfo {
         app: app.name(),
@@ -44,7 +43,6 @@ pub(crate) async fn run<A: Application>(
         let metrics = crate::metrics::for_app(app.name(), app.protocols().iter().map(|p| p.label));
         metrics.opened(protocol.label);
         let options = gateway.options.clone();
-        let (read, write) = tokio::io::split(socket);
         let (out, rx) = mpsc::channel(options.outbound_queue);
         let closer = Arc::new(Closer::default());
         let link = Link::new(out.clone(), closer.clone(), id, gateway.registry.clone());
@@ -66,6 +64,7 @@ pub(crate) async fn run<A: Application>(
             conn: id,
             protocol,
             principal,
+            credential,
             request_id,
         };
         // The application's futures are boxed: each lives only while it runs, so an idle connection's

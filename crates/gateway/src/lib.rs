@@ -27,7 +27,9 @@ mod port;
 mod rate;
 mod reader;
 pub mod registry;
+pub mod serve;
 pub mod session;
+mod socket;
 pub mod upgrade;
 pub mod wire;
 mod writer;
@@ -35,7 +37,6 @@ mod writer;
 use std::sync::Arc;
 
 use axum::response::Response;
-use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 use tracing::debug;
@@ -46,6 +47,7 @@ pub use link::{Link, Outbound};
 pub use options::WsOptions;
 pub use reader::Incoming;
 pub use registry::Registry;
+pub use serve::{HttpOptions, serve};
 pub use session::{Application, Flow, Handshake, Principal, Protocol, Session};
 pub use tungstenite::{Message, Utf8Bytes};
 pub use upgrade::{UpgradeRejection, WsUpgrade};
@@ -89,6 +91,7 @@ impl Gateway {
         ws: WsUpgrade,
         app: A,
         principal: Principal,
+        credential: Option<String>,
         request_id: Option<String>,
     ) -> Response {
         let offered = ws.offered();
@@ -105,7 +108,7 @@ impl Gateway {
         let gateway = self.clone();
         tokio::spawn(async move {
             let socket = match on_upgrade.await {
-                Ok(upgraded) => TokioIo::new(upgraded),
+                Ok(upgraded) => socket::split(upgraded),
                 Err(e) => {
                     debug!(error = %e, "WebSocket upgrade failed.");
                     return;
@@ -113,13 +116,14 @@ impl Gateway {
             };
             match protocol {
                 Some(protocol) => {
-                    conn::run(socket, gateway, app, protocol, principal, request_id).await;
+                    let caller = (principal, credential, request_id);
+                    conn::run(socket, gateway, app, protocol, caller).await;
                 }
                 None => {
-                    let mut socket = socket;
+                    let (_, mut write) = socket;
                     let close =
                         Wire::close(close::code::PROTOCOL_ERROR, "a subprotocol is required");
-                    let _ = socket.write_all(close.bytes()).await;
+                    let _ = write.write_all(close.bytes()).await;
                 }
             }
         });

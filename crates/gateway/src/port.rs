@@ -13,17 +13,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::{Buf, Bytes};
-use tokio::io::{AsyncWrite, WriteHalf};
+use tokio::io::AsyncWrite;
 use tokio::sync::{Notify, watch};
 
 use crate::close::{CloseCause, CloseReason, code};
 use crate::feed::{Cursor, FeedFrame};
 use crate::link::Closer;
 use crate::metrics::AppMetrics;
-use crate::upgrade::Io;
+pub(crate) use crate::socket::WriteIo;
 use crate::wire::Wire;
 
-pub(crate) type WriteIo = WriteHalf<Io>;
 type Frames = watch::Receiver<Arc<dyn FeedFrame>>;
 
 /// What the writer and the fan-out share, under one short lock (never held across an await).

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
@@ -21,7 +21,7 @@ use crate::link::{Closer, Outbound};
 use crate::metrics::AppMetrics;
 use crate::options::WsOptions;
 use crate::rate::TokenBucket;
-use crate::upgrade::Io;
+use crate::socket::ReadIo;
 
 /// A client message, as a session receives it.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ pub(crate) struct Reader {
 
 impl Reader {
     pub async fn new(
-        read: ReadHalf<Io>,
+        read: ReadIo,
         out: mpsc::Sender<Outbound>,
         options: Arc<WsOptions>,
         metrics: &'static AppMetrics,
@@ -177,7 +177,7 @@ fn read_error(e: tungstenite::Error) -> CloseReason {
 /// The socket's read half as the WebSocket parser sees it. The parser would answer pings and close
 /// frames itself; the gateway's writer does that (it owns the write half), so what the parser writes
 /// is dropped here.
-pub(crate) struct ReadSide(ReadHalf<Io>);
+pub(crate) struct ReadSide(ReadIo);
 
 impl AsyncRead for ReadSide {
     fn poll_read(

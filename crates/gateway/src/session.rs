@@ -38,6 +38,9 @@ pub struct Handshake {
     /// The protocol chosen from the client's subprotocols.
     pub protocol: Protocol,
     pub principal: Principal,
+    /// The credential the server resolved `principal` from (e.g. the upgrade's `?token=`), passed on
+    /// untouched for an application that hands it back to its client.
+    pub credential: Option<String>,
     /// The upgrade request's id.
     pub request_id: Option<String>,
 }

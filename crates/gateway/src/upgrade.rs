@@ -6,11 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
-
-/// The upgraded connection.
-pub(crate) type Io = TokioIo<Upgraded>;
+use hyper::upgrade::OnUpgrade;
 
 /// A valid WebSocket upgrade request, extracted from a `GET`.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! The application: build it (bind, start worlds), learn its port, run it until a shutdown future
 //! resolves. `main` and the tests start the server the same way.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -227,9 +227,12 @@ impl Application {
             let _ = stop.send(true);
             let _ = fired.send(true);
         };
-        let server = axum::serve(self.listener, router)
-            .with_graceful_shutdown(signal)
-            .into_future();
+        let server = gateway::serve(
+            self.listener,
+            router,
+            gateway::HttpOptions::default(),
+            signal,
+        );
         let drain = self.shutdown_timeout;
         tokio::select! {
             served = server => served.context("server failed")?,

@@ -43,6 +43,54 @@ async fn a_clients_ping_is_answered_with_its_payload() {
     app.stop().await;
 }
 
+/// A client may send its first frame in the same packet as the upgrade request: the bytes the HTTP
+/// server read past the request are the WebSocket's first bytes.
+#[tokio::test]
+async fn a_frame_sent_with_the_upgrade_request_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(|_| {}).await;
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let mut bytes = format!(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: {SUBPROTOCOL_BIN}\r\n\r\n"
+    )
+    .into_bytes();
+    // A masked ping "hi" (RFC 6455 §5.2), in the same write as the request.
+    let mask = [1u8, 2, 3, 4];
+    bytes.extend([0x89, 0x80 | 2]);
+    bytes.extend(mask);
+    bytes.extend(b"hi".iter().zip(mask).map(|(b, m)| b ^ m));
+    tcp.write_all(&bytes).await.unwrap();
+    let pong = [0x8A, 2, b'h', b'i'];
+    let mut got = Vec::new();
+    let found = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = tcp.read(&mut buf).await.unwrap();
+            assert!(
+                n > 0,
+                "connection closed; got {:?}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend(&buf[..n]);
+            if got.windows(pong.len()).any(|w| w == pong) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        found.is_ok(),
+        "no pong; got {:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(got.starts_with(b"HTTP/1.1 101"));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_follower_gets_an_unbroken_delta_chain() {
     let app = spawn_app(|_| {}).await;

@@ -305,6 +305,28 @@ async fn without_a_token_a_client_only_watches() {
     app.stop().await;
 }
 
+/// A token given on the upgrade URL plays as its account, and the welcome hands it back (a client
+/// stores the welcome's token to resume with).
+#[tokio::test]
+async fn the_upgrade_token_is_echoed_in_the_welcome() {
+    let app = spawn_app(|_| {}).await;
+    let token = guest_token(&app).await;
+    let mut ws = connect(&app, Some(SUBPROTOCOL_BIN), &format!("?token={token}")).await;
+    send_json(&mut ws, &hello(1)).await;
+    let welcome = parse_v1(next_data(&mut ws).await.unwrap());
+    let ServerMessage::Welcome {
+        player,
+        token: echoed,
+        ..
+    } = welcome
+    else {
+        panic!("expected welcome, got {welcome:?}")
+    };
+    assert_ne!(player, 0, "the upgrade's token plays");
+    assert_eq!(echoed, token);
+    app.stop().await;
+}
+
 /// A bad token is refused at hello with `unauthorized` and close code 1008.
 #[tokio::test]
 async fn a_forged_token_is_refused() {

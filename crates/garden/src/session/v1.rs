@@ -29,6 +29,8 @@ pub struct V1Session {
     format: Format,
     /// The principal of the upgrade's `?token=` (a hello's token takes precedence).
     principal: Principal,
+    /// The upgrade's `?token=`, echoed in the welcome when the hello has none.
+    upgrade_token: Option<String>,
     joined: Option<Joined>,
 }
 
@@ -49,6 +51,7 @@ impl V1Session {
             link,
             format,
             principal: hs.principal,
+            upgrade_token: hs.credential,
             joined: None,
         }
     }
@@ -134,7 +137,10 @@ impl V1Session {
                 None => return self.unauthorized(rid),
             },
             None => match self.principal {
-                Principal::Account(id) => (Some(PlayerId(id)), String::new()),
+                Principal::Account(id) => (
+                    Some(PlayerId(id)),
+                    self.upgrade_token.clone().unwrap_or_default(),
+                ),
                 Principal::Rejected => return self.unauthorized(rid),
                 Principal::Anonymous => (None, String::new()),
             },

@@ -28,14 +28,18 @@ pub async fn upgrade(
     ws: gateway::WsUpgrade,
 ) -> Response {
     let request_id = crate::request_id::of(&headers);
-    let principal = match query.token {
+    let principal = match &query.token {
         None => Principal::Anonymous,
-        Some(t) => match crate::tokens::verify_access(&state.api.auth, &t) {
+        Some(t) => match crate::tokens::verify_access(&state.api.auth, t) {
             Ok(claims) => Principal::Account(claims.sub as u64),
             Err(_) => Principal::Rejected,
         },
     };
-    state
-        .gateway
-        .upgrade(ws, state.game.garden.clone(), principal, request_id)
+    state.gateway.upgrade(
+        ws,
+        state.game.garden.clone(),
+        principal,
+        query.token,
+        request_id,
+    )
 }
