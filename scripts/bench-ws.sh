@@ -59,21 +59,28 @@ case "$mode" in
     clients=${clients:-10000}
     seconds=${seconds:-60}
     start_server
-    before=$(health)
-    cpu0=$(cpu_seconds "$pid")
     # Every client plays as one guest (v1 without a token only watches).
     token=$(curl -fsS -X POST "http://127.0.0.1:${port}/api/auth/guest" |
       python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-    # 20 s ramp + 5 s settling are excluded (--warmup): SECONDS are measured with every client connected.
-    summary=$("$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --duration $((seconds + 25)) \
-      --ramp 20 --warmup 25 --rate 0.2 --create-ratio 0.005 --source-ips 50 --token "$token" --json | tail -n 1)
+    # 20 s ramp + 5 s settling are excluded (--warmup): SECONDS are measured with every client connected,
+    # and the server's CPU time is read at the start and the end of that window.
+    out=$(mktemp)
+    "$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --duration $((seconds + 25)) \
+      --ramp 20 --warmup 25 --rate 0.2 --create-ratio 0.005 --source-ips 50 --token "$token" --json >"$out" &
+    lg=$!
+    sleep 25
+    before=$(health)
+    cpu0=$(cpu_seconds "$pid")
+    wait "$lg"
     cpu1=$(cpu_seconds "$pid")
     after=$(health)
+    summary=$(tail -n 1 "$out")
+    rm -f "$out"
     rss=$(rss_kib "$pid")
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     # The floor, with the fan-out's own figures: its clients, its mean bytes per frame, 20 Hz.
-    bytes=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(max(2, round(s["bytes_received"] / max(s["frames_received"], 1)) + 4))' "$summary")
+    bytes=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(max(2, round(s["window_bytes"] / max(s["window_frames"], 1)) + 4))' "$summary")
     echo "floor: $clients connections, $bytes bytes per frame, 20 Hz, ${seconds} s" >&2
     floor_json=$(run_floor "$clients" "$seconds" "$bytes" | tail -n 1)
     python3 - "$summary" "$before" "$after" "$cpu0" "$cpu1" "$rss" "$floor_json" <<'PY'
@@ -84,7 +91,7 @@ cpu = float(sys.argv[5]) - float(sys.argv[4])
 w0, w1 = before["worlds"][0], after["worlds"][0]
 ticks = w1["ticks"] - w0["ticks"]
 overruns = w1["tick_overruns"] - w0["tick_overruns"]
-frames = s.get("frames_received") or s.get("messages_received") or 1
+frames = s.get("window_frames") or 1
 out = {
     "mode": "fanout",
     "clients": s.get("clients"),

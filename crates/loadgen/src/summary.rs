@@ -68,6 +68,9 @@ pub struct Summary {
     pub msgs_per_s: f64,
     pub mb_per_s: f64,
     pub frames_received: u64,
+    /// Frames and bytes received in the window after the warmup.
+    pub window_frames: u64,
+    pub window_bytes: u64,
     pub frames_per_client_per_s: f64,
     pub reply_latency_ms: Latency,
     /// Server publish time → receive (not measurable in v0: `GameState` has no time).
@@ -116,6 +119,8 @@ pub fn build(
         msgs_per_s: round(window.counters.messages as f64 / secs, 1),
         mb_per_s: round(window.counters.bytes as f64 / secs / 1e6, 3),
         frames_received: load(&stats.frames),
+        window_frames: window.counters.frames,
+        window_bytes: window.counters.bytes,
         frames_per_client_per_s: round(
             window.counters.frames as f64 / secs / connected.max(1) as f64,
             3,
@@ -228,6 +233,8 @@ mod tests {
             "msgs_per_s",
             "mb_per_s",
             "frames_received",
+            "window_frames",
+            "window_bytes",
             "frames_per_client_per_s",
             "reply_latency_ms",
             "tick_latency_ms",
