@@ -120,7 +120,7 @@ PY
     sleep 1
     rss0=$(rss_kib "$pid")
     "$loadgen" --url "$url" --clients "$clients" --protocol v1-bin --idle --duration "$seconds" \
-      --ramp 10 --source-ips 50 --json > /tmp/cosmic-idle.json &
+      --ramp 10 --source-ips 100 --json > /tmp/cosmic-idle.json &
     lg=$!
     peak_conns=0; rss1=$rss0
     while kill -0 "$lg" 2>/dev/null; do

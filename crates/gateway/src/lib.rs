@@ -17,6 +17,7 @@
 //! An application owns its actors and its message types; the gateway owns sockets, queues, timeouts,
 //! rate limits and metrics. It never sees credentials: the server resolves them into a [`Principal`].
 
+pub mod admit;
 pub mod close;
 mod conn;
 pub mod feed;
@@ -88,7 +89,7 @@ impl Gateway {
     /// for none of the app's subprotocols, when every protocol needs one, is closed with 1002.
     pub fn upgrade<A: Application>(
         &self,
-        ws: WsUpgrade,
+        mut ws: WsUpgrade,
         app: A,
         principal: Principal,
         credential: Option<String>,
@@ -104,9 +105,11 @@ impl Gateway {
             })
             .or_else(|| app.protocols().iter().find(|p| p.subprotocol.is_none()))
             .copied();
+        let slot = ws.slot.take();
         let (response, on_upgrade) = ws.accept(protocol.and_then(|p| p.subprotocol));
         let gateway = self.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let socket = match on_upgrade.await {
                 Ok(upgraded) => socket::split(upgraded),
                 Err(e) => {

@@ -37,8 +37,9 @@ pub(crate) fn split(upgraded: Upgraded) -> (ReadIo, WriteIo) {
     match upgraded.downcast::<TokioIo<TcpStream>>() {
         Ok(parts) => {
             let (read, write) = parts.io.into_inner().into_split();
+            // A copy: the slice would keep hyper's whole read buffer alive for the connection's life.
             let read = ReadIo {
-                prefix: parts.read_buf,
+                prefix: Bytes::copy_from_slice(&parts.read_buf),
                 half: ReadHalfIo::Tcp(read),
             };
             (read, WriteIo::Tcp(write))
@@ -64,6 +65,9 @@ impl AsyncRead for ReadIo {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
             self.prefix.advance(n);
+            if self.prefix.is_empty() {
+                self.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         match &mut self.half {

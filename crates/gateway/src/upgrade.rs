@@ -15,6 +15,8 @@ pub struct WsUpgrade {
     /// The subprotocols the client asked for, in its order of preference.
     offered: Vec<String>,
     on_upgrade: OnUpgrade,
+    /// The connection's place under the server's connection caps, kept while the WebSocket lives.
+    pub(crate) slot: Option<crate::admit::ConnSlot>,
 }
 
 impl WsUpgrade {
@@ -141,6 +143,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WsUpgrade {
             key,
             offered,
             on_upgrade,
+            slot: parts.extensions.get::<crate::admit::ConnSlot>().cloned(),
         })
     }
 }

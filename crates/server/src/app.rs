@@ -25,6 +25,9 @@ use crate::state::{ApiState, AppState, GameState, OpsState, WebState};
 use crate::store::Store;
 use crate::web::headers;
 
+/// The default of `http.request_timeout_secs`.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What `cosmic serve` needs to start.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -37,6 +40,10 @@ pub struct Config {
     pub world_seed: u64,
     /// Game balance (default: the compiled-in `crates/sim/data/balance.toml`).
     pub balance: sim::Balance,
+    /// Connection caps and the header timeout of the HTTP server.
+    pub http: gateway::HttpOptions,
+    /// A request (body included) that takes longer gets a 408.
+    pub request_timeout: std::time::Duration,
     pub ws: WsOptions,
     pub world: WorldOptions,
     /// `postgres://…` for PostgreSQL, `sqlite:…` for another SQLite file; none: `<data_dir>/cosmic.db`.
@@ -67,6 +74,13 @@ impl Default for Config {
             world_bodies: 400,
             world_seed: 2026,
             balance: sim::Balance::default(),
+            http: gateway::HttpOptions {
+                max_connections: crate::config::open_file_limit()
+                    .saturating_sub(crate::config::FD_RESERVE)
+                    .max(64),
+                ..Default::default()
+            },
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ws: WsOptions::default(),
             world: WorldOptions::default(),
             database_url: None,
@@ -91,6 +105,7 @@ pub struct Application {
     stop: watch::Sender<bool>,
     worlds: Vec<JoinHandle<sim::WorldState>>,
     shutdown_timeout: std::time::Duration,
+    http: gateway::HttpOptions,
 }
 
 impl Config {
@@ -187,6 +202,7 @@ impl Application {
             ops: OpsState {
                 data_dir: std::sync::Arc::new(config.data_dir.clone()),
                 shutdown,
+                request_timeout: config.request_timeout,
             },
         };
         if let Some(addr) = config.metrics_listen {
@@ -198,6 +214,7 @@ impl Application {
             stop,
             worlds: started.tasks,
             shutdown_timeout: config.shutdown_timeout,
+            http: config.http.clone(),
         })
     }
 
@@ -227,12 +244,7 @@ impl Application {
             let _ = stop.send(true);
             let _ = fired.send(true);
         };
-        let server = gateway::serve(
-            self.listener,
-            router,
-            gateway::HttpOptions::default(),
-            signal,
-        );
+        let server = gateway::serve(self.listener, router, self.http.clone(), signal);
         let drain = self.shutdown_timeout;
         tokio::select! {
             served = server => served.context("server failed")?,
@@ -280,6 +292,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(crate::api::docs::router(state.web.swagger_ui))
         .fallback(crate::web::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.ops.request_timeout,
+            crate::request_timeout::middleware,
+        ))
         // Innermost of the layers: it sees the matched route axum sets before calling a route.
         .layer(axum::middleware::from_fn(crate::metrics::http::track))
         .layer(axum::middleware::from_fn(crate::request_id::middleware))

@@ -9,6 +9,7 @@ pub mod game;
 pub mod health;
 pub mod metrics;
 pub mod request_id;
+pub mod request_timeout;
 pub mod scrape;
 pub mod state;
 pub mod store;

@@ -65,6 +65,8 @@ pub struct OpsState {
     pub data_dir: Arc<PathBuf>,
     /// Turns true when the server begins shutting down.
     pub shutdown: watch::Receiver<bool>,
+    /// A request (its body included) that takes longer gets a 408.
+    pub request_timeout: std::time::Duration,
 }
 
 macro_rules! substate {

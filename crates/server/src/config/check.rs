@@ -80,6 +80,35 @@ impl Loaded {
                 })?
             }
         };
+        let trusted = s
+            .http
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<std::net::IpAddr>().map_err(|_| {
+                    self.error(
+                        "http.trusted_proxies",
+                        format!("{a:?} is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let max_connections = match s.http.max_connections {
+            0 => super::open_file_limit()
+                .saturating_sub(super::FD_RESERVE)
+                .max(64),
+            n => n,
+        };
+        #[allow(clippy::needless_update)]
+        let http = gateway::HttpOptions {
+            header_read_timeout: secs(s.http.header_read_timeout_secs),
+            max_connections,
+            max_connections_per_address: s.http.max_connections_per_address,
+            uncapped_addresses: trusted,
+            ..Default::default()
+        };
         // Struct updates keep this compiling when the option structs grow a field.
         #[allow(clippy::needless_update)]
         let ws = gateway::WsOptions {
@@ -132,6 +161,8 @@ impl Loaded {
             world_bodies: s.world.bodies,
             world_seed: s.world.seed,
             balance,
+            http,
+            request_timeout: secs(s.http.request_timeout_secs),
             ws,
             world,
             database_url: s.database.url.clone(),

@@ -167,6 +167,23 @@ pub const KEYS: &[KeyInfo] = &[
     secs("world.hibernate_after_secs", 1.0),
     secs("world.snapshot_every_secs", 1.0),
     secs("world.stats_every_secs", 1.0),
+    secs("http.header_read_timeout_secs", 1.0),
+    secs("http.request_timeout_secs", 1.0),
+    count(
+        "http.max_connections",
+        0.0,
+        "a count, 0 (the open-file limit less 512) or more",
+    ),
+    count(
+        "http.max_connections_per_address",
+        0.0,
+        "a count, 0 (no cap) or more",
+    ),
+    key(
+        "http.trusted_proxies",
+        Kind::Text,
+        "comma-separated IP addresses, e.g. 10.0.0.2,10.0.0.3",
+    ),
     secs("ws.ping_interval_secs", 1.0),
     flag(secs("ws.idle_timeout_secs", 1.0), "--ws-idle-timeout-secs"),
     flag(

@@ -19,6 +19,18 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use check::{check, report};
+
+/// The soft limit on open files of this process (`/proc/self/limits`; 1024 where it cannot be read).
+pub fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        })
+        .unwrap_or(1024)
+}
 pub use sources::{ConfigError, Flag, Loaded, Sources, load};
 
 use crate::telemetry::LogFormat;
@@ -36,6 +48,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub web: WebSettings,
     pub world: WorldSettings,
+    pub http: HttpSettings,
     pub ws: WsSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
@@ -223,6 +236,36 @@ impl Default for WorldSettings {
             hibernate_after_secs: w.hibernate_after.as_secs(),
             snapshot_every_secs: w.snapshot_every.as_secs(),
             stats_every_secs: w.stats_every.as_secs(),
+        }
+    }
+}
+
+/// `[http]`: connection limits and timeouts of the HTTP server (see [`gateway::HttpOptions`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    pub header_read_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    /// 0: the open-file limit less [`FD_RESERVE`].
+    pub max_connections: usize,
+    /// 0: no cap.
+    pub max_connections_per_address: usize,
+    /// Comma-separated IP addresses of proxies in front of the server: not capped per address.
+    pub trusted_proxies: String,
+}
+
+/// Descriptors kept free of client connections (database, files, health checks over the cap).
+pub const FD_RESERVE: usize = 512;
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        let h = gateway::HttpOptions::default();
+        Self {
+            header_read_timeout_secs: h.header_read_timeout.as_secs(),
+            request_timeout_secs: crate::app::DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            max_connections: 0,
+            max_connections_per_address: h.max_connections_per_address,
+            trusted_proxies: String::new(),
         }
     }
 }

@@ -47,6 +47,7 @@ pub use garden::metrics::{
     PHYSICS_INTERACTIONS_TOTAL, TICK_DURATION_SECONDS, TICK_OVERRUNS_TOTAL, WORLD_BODIES,
     WS_FRAME_BYTES_TOTAL,
 };
+pub use gateway::admit::{HTTP_CONNECTIONS, HTTP_CONNECTIONS_REFUSED_TOTAL};
 pub use gateway::metrics::{
     WS_BYTES_TOTAL, WS_CONNECTIONS, WS_CONNECTIONS_ACCEPTED_TOTAL, WS_CONNECTIONS_CLOSED_TOTAL,
     WS_MESSAGES_TOTAL,
@@ -98,6 +99,17 @@ pub const ALL: &[Def] = &[
         HTTP_REQUEST_DURATION_SECONDS,
         HTTP_BUCKETS,
         "Time from request to response head, by method and matched route.",
+    ),
+    gauge(
+        HTTP_CONNECTIONS,
+        Unit::Count,
+        "TCP connections open now (plain HTTP and upgraded WebSockets).",
+    ),
+    counter(
+        HTTP_CONNECTIONS_REFUSED_TOTAL,
+        Unit::Count,
+        "Connections refused by reason: per_address (over http.max_connections_per_address: a 429) or \
+         server_full (over http.max_connections: health checks only, a 503 for the rest).",
     ),
     gauge(
         WS_CONNECTIONS,
