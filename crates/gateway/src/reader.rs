@@ -163,6 +163,12 @@ fn read_error(e: tungstenite::Error) -> CloseReason {
     use tungstenite::Error as E;
     match e {
         E::Capacity(_) => too_big(),
+        // RFC 6455 §7.4.1: 1007 for data inconsistent with the message's type.
+        E::Utf8(_) => CloseReason::new(
+            code::INVALID_PAYLOAD,
+            "text message is not valid UTF-8",
+            CloseCause::ProtocolError,
+        ),
         E::Io(_) | E::ConnectionClosed | E::AlreadyClosed => {
             CloseReason::new(code::NORMAL, "client went away", CloseCause::ClientGone)
         }

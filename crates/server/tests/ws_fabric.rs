@@ -91,6 +91,42 @@ async fn a_frame_sent_with_the_upgrade_request_is_read() {
     app.stop().await;
 }
 
+/// A text message that is not UTF-8 closes with 1007 (RFC 6455 §7.4.1), not 1002.
+#[tokio::test]
+async fn invalid_utf8_in_a_text_message_closes_with_1007() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(|_| {}).await;
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let mut bytes = format!(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: {SUBPROTOCOL_BIN}\r\n\r\n"
+    )
+    .into_bytes();
+    let mask = [9u8, 8, 7, 6];
+    bytes.extend([0x81, 0x80 | 2]);
+    bytes.extend(mask);
+    bytes.extend([0xFFu8, 0xFE].iter().zip(mask).map(|(b, m)| b ^ m));
+    tcp.write_all(&bytes).await.unwrap();
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut got)).await;
+    let head_end = got
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a 101 response")
+        + 4;
+    let frames = &got[head_end..];
+    let close = frames
+        .iter()
+        .position(|b| *b == 0x88)
+        .expect("a close frame");
+    let code = u16::from_be_bytes([frames[close + 2], frames[close + 3]]);
+    assert_eq!(code, 1007);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_follower_gets_an_unbroken_delta_chain() {
     let app = spawn_app(|_| {}).await;
