@@ -63,7 +63,7 @@ pub trait WorldStore: Send + Sync + fmt::Debug + 'static {
 pub trait Accounts: Send + Sync + fmt::Debug + 'static {
     /// The player an access token belongs to, if it is valid, unexpired and its account still exists
     /// in the server's view.
-    fn player_for_token(&self, token: &str) -> Option<PlayerId>;
+    fn player_for_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<PlayerId>>;
 
     /// A new guest account (a v0 connection that brings no token plays as one).
     fn new_guest(&self) -> BoxFuture<'_, Result<PlayerId, StoreFailure>>;

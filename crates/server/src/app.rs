@@ -176,9 +176,14 @@ impl Application {
         let web = tokio::task::spawn_blocking(move || crate::web::WebClient::load(&web_config))
             .await
             .context("loading the web client")?;
-        let api = ApiState::new(store, cache, config.auth.clone());
+        let auth = AuthConfig {
+            jwt_secret: crate::tokens::secret_for(&config.auth.jwt_secret, &config.data_dir)?,
+            ..config.auth.clone()
+        };
+        let api = ApiState::new(store, cache, auth);
         let accounts = ServerAccounts {
             store: api.store.clone(),
+            cache: api.cache.clone(),
             auth: api.auth.clone(),
         };
         crate::metrics::install();

@@ -113,9 +113,10 @@ async fn register_login_me_patch_delete() {
         let (status, _) =
             with_token(&app, reqwest::Method::DELETE, "/api/users/me", access, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
+        // A deleted account's token is refused (it once read as 404, "no such user").
         let (status, body) =
             with_token(&app, reqwest::Method::GET, "/api/users/me", access, None).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         let (status, _) = post(
             &app,
             "/api/auth/login",
@@ -436,4 +437,42 @@ async fn guest_upgrades_to_a_full_account() {
         assert_error(&err, "validation", Some("password"));
         app.stop().await;
     }
+}
+
+/// Without a configured secret each data directory gets its own (kept across restarts), and a token
+/// signed with the right secret but another issuer, or none, is refused.
+#[tokio::test]
+async fn the_secret_is_per_data_directory_and_the_issuer_is_checked() {
+    let app = spawn_app_on(common::Backend::Sqlite, |_| {}).await;
+    let secret = std::fs::read_to_string(app.dir.path().join("jwt-secret")).unwrap();
+    assert_eq!(secret.len(), 64);
+    assert_eq!(app.state.api.auth.jwt_secret, secret);
+    let (_, tokens) = post(&app, "/api/auth/guest", &json!({})).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (status, me) = with_token(&app, reqwest::Method::GET, "/api/users/me", access, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let claims = json!({"sub": me["id"], "exp": now + 600, "iat": now, "guest": true});
+    for iss in [Some("someone-else"), None] {
+        let mut claims = claims.clone();
+        if let Some(iss) = iss {
+            claims["iss"] = json!(iss);
+        }
+        let forged = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+        let (status, _) =
+            with_token(&app, reqwest::Method::GET, "/api/users/me", &forged, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "iss {iss:?}");
+    }
+    let dir = app.dir.clone();
+    app.stop().await;
+    let again = common::spawn_app_in(dir, |_| {}).await;
+    assert_eq!(
+        again.state.api.auth.jwt_secret, secret,
+        "kept across restarts"
+    );
+    again.stop().await;
 }

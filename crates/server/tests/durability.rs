@@ -105,7 +105,11 @@ async fn under_load_then_stop(backend: Backend, stop: Stop) {
         let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10))
             .await
             .unwrap();
-        let auth = server::api::AuthConfig::default();
+        // The secret the server will find in its data directory (generated here first).
+        let auth = server::api::AuthConfig {
+            jwt_secret: server::tokens::secret_for("", dir.path()).unwrap(),
+            ..Default::default()
+        };
         let mut tokens = Vec::new();
         for _ in 0..6 {
             let user = store

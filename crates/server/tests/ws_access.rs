@@ -119,3 +119,63 @@ async fn a_full_world_refuses_one_more_player() {
     assert_eq!(answer(&app, hello_for(world, Some(owner))).await, Ok(world));
     app.stop().await;
 }
+
+/// A deleted account's token fails with 401 on every path: REST (reads and writes, where creating a
+/// world once answered 500 with a foreign-key error), the upgrade's `?token=` and the hello's token.
+#[tokio::test]
+async fn a_deleted_accounts_token_is_refused_everywhere() {
+    let app = spawn_app(|_| {}).await;
+    let token = guest(&app).await;
+    let http = reqwest::Client::new();
+    let gone = http
+        .delete(app.http("/api/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    for (method, path, body) in [
+        (reqwest::Method::GET, "/api/users/me", None),
+        (
+            reqwest::Method::POST,
+            "/api/worlds",
+            Some(json!({"name": "after deletion"})),
+        ),
+    ] {
+        let mut req = http.request(method, app.http(path)).bearer_auth(&token);
+        if let Some(b) = &body {
+            req = req.json(b);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized", "{path}");
+    }
+    // v1 with the hello's token, and with the upgrade's: unauthorized, close 1008.
+    let mut msg = hello(1);
+    if let ClientMessage::Hello { token: t, .. } = &mut msg {
+        *t = Some(token.clone());
+    }
+    for query in [String::new(), format!("?token={token}")] {
+        let mut ws = connect(&app, Some(SUBPROTOCOL_JSON), &query).await;
+        let hello = if query.is_empty() {
+            msg.clone()
+        } else {
+            hello(2)
+        };
+        send_json(&mut ws, &hello).await;
+        let reply = parse_v1(next_data(&mut ws).await.unwrap());
+        assert!(
+            matches!(
+                reply,
+                ServerMessage::Error {
+                    code: ErrorCode::Unauthorized,
+                    ..
+                }
+            ),
+            "{query}: {reply:?}"
+        );
+        assert_eq!(close_code(&mut ws).await, Some(1008), "{query}");
+    }
+    app.stop().await;
+}

@@ -132,7 +132,7 @@ impl V1Session {
         }
         // With a token the connection plays as its account; without one it may only watch a public world.
         let (player, token) = match hello.token {
-            Some(t) => match self.garden.accounts.player_for_token(&t) {
+            Some(t) => match self.garden.accounts.player_for_token(&t).await {
                 Some(p) => (Some(p), t),
                 None => return self.unauthorized(rid),
             },

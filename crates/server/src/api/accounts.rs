@@ -173,7 +173,13 @@ pub async fn login(
     };
     // Unknown accounts are checked against a dummy hash: the answer takes as long either way.
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = verify_password(&state, req.password.expose(), hash).await?;
+    let raw = req.password.expose();
+    let normalized = super::input::normalize_password(raw);
+    let mut ok = verify_password(&state, &normalized, hash.clone()).await?;
+    if !ok && normalized != raw && user.is_some() {
+        // An account registered before passwords were normalised.
+        ok = verify_password(&state, raw, hash).await?;
+    }
     match user {
         Some(user) if ok => Ok(axum::Json(issue(&state, &user, &new_family()).await?)),
         _ => Err(ApiError::Unauthorized(BAD_LOGIN)),
@@ -261,15 +267,35 @@ pub async fn me(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    let store = &state.api.store;
-    let view = state
-        .api
-        .cache
-        .get_or_load(CacheKind::UserProfile, &caller.id.to_string(), || async {
-            store.user(caller.id).await.map(|u| UserView::from(&u))
-        })
-        .await?;
+    let view = profile(&state.api.store, &state.api.cache, caller.id).await?;
     Ok(axum::Json(view))
+}
+
+/// An account's profile through the cache (deleting the account invalidates it).
+async fn profile(
+    store: &crate::store::Store,
+    cache: &crate::cache::Cache,
+    id: i64,
+) -> Result<UserView, StoreError> {
+    cache
+        .get_or_load(CacheKind::UserProfile, &id.to_string(), || async {
+            store.user(id).await.map(|u| UserView::from(&u))
+        })
+        .await
+}
+
+/// Whether account `id` still exists: every token check asks, so a deleted account's tokens stop working
+/// at once on every path (answered from the profile cache, which the deletion invalidates).
+pub async fn account_exists(
+    store: &crate::store::Store,
+    cache: &crate::cache::Cache,
+    id: i64,
+) -> Result<bool, StoreError> {
+    match profile(store, cache, id).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[utoipa::path(patch, path = "/api/users/me", tag = "accounts", security(("bearer" = [])),

@@ -40,6 +40,16 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     }
 }
 
+/// `user` if its account still exists.
+async fn live(state: &AppState, user: AuthUser) -> Result<AuthUser, ApiError> {
+    let api = &state.api;
+    if super::accounts::account_exists(&api.store, &api.cache, user.id).await? {
+        Ok(user)
+    } else {
+        Err(ApiError::Unauthorized("this account no longer exists"))
+    }
+}
+
 fn authenticate(config: &AuthConfig, token: &str) -> Result<AuthUser, ApiError> {
     use jsonwebtoken::errors::ErrorKind;
     match verify_access(config, token) {
@@ -62,7 +72,7 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts)? {
-            Some(token) => authenticate(&state.api.auth, token),
+            Some(token) => live(state, authenticate(&state.api.auth, token)?).await,
             None => Err(ApiError::Unauthorized("missing access token")),
         }
     }
@@ -75,8 +85,11 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        bearer(parts)?
-            .map(|token| authenticate(&state.api.auth, token))
-            .transpose()
+        match bearer(parts)? {
+            Some(token) => Ok(Some(
+                live(state, authenticate(&state.api.auth, token)?).await?,
+            )),
+            None => Ok(None),
+        }
     }
 }

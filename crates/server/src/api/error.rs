@@ -160,6 +160,8 @@ impl From<StoreError> for ApiError {
                 message: format!("{field} is already taken"),
             },
             StoreError::NotFound => Self::NotFound("not found"),
+            // The caller's account (or the world) was deleted between the token check and the write.
+            StoreError::Gone => Self::NotFound("what this refers to no longer exists"),
             other => Self::internal(other),
         }
     }

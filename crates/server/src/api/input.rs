@@ -70,20 +70,38 @@ impl Email {
 pub struct Password(String);
 
 impl Password {
+    /// NFKC-normalised (the same password typed on another keyboard or system hashes the same), 8 to
+    /// 128 characters, not only spaces or control characters.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let len = raw.chars().count();
+        let password = normalize_password(raw);
+        let len = password.chars().count();
         if !(8..=128).contains(&len) {
             return Err(ApiError::validation(
                 "password",
                 "password must be 8 to 128 characters long",
             ));
         }
-        Ok(Self(raw.to_string()))
+        if password
+            .chars()
+            .all(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ApiError::validation(
+                "password",
+                "password must have visible characters, not only spaces or control characters",
+            ));
+        }
+        Ok(Self(password))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// A password as it is hashed: its NFKC form.
+pub fn normalize_password(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    raw.nfkc().collect()
 }
 
 impl std::fmt::Debug for Password {
@@ -147,6 +165,16 @@ mod tests {
     fn passwords_and_their_debug() {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse(&"p".repeat(129)).is_err());
+        assert!(Password::parse("          ").is_err(), "spaces only");
+        assert!(
+            Password::parse("\t\n\u{7}\u{1b}\t\n\u{7}\u{1b}").is_err(),
+            "controls only"
+        );
+        // The full-width and the ASCII forms are the same password.
+        let wide = Password::parse("ｃｏｒｒｅｃｔ ｈｏｒｓｅ")
+            .map_err(|_| ())
+            .ok();
+        assert_eq!(wide.map(|p| p.0), Some("correct horse".to_string()));
         let p = Password::parse("correct horse").map_err(|_| ()).ok();
         assert_eq!(format!("{p:?}"), "Some(Password(<redacted>))");
     }

@@ -36,7 +36,8 @@ pub(super) fn validate(loaded: &Loaded) -> Result<(), ConfigError> {
         let problem = format!("{namespace:?} is empty or has spaces");
         return Err(loaded.error("cache.namespace", problem));
     }
-    if s.auth.jwt_secret.is_empty() {
+    // Unset, a secret is generated per data directory; set but empty (an empty secret file, say) is a mistake.
+    if s.auth.jwt_secret.is_empty() && loaded.origin("auth.jwt_secret") != "default" {
         return Err(loaded.error("auth.jwt_secret", "the secret is empty"));
     }
     if let Some(url) = s.database.url.as_deref() {

@@ -141,7 +141,8 @@ impl Default for CacheSettings {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
-    /// Secret: redacted in `Debug` and in the report. Default: the development secret.
+    /// Secret: redacted in `Debug` and in the report. Default: empty, a secret generated per data
+    /// directory (`<data_dir>/jwt-secret`).
     pub jwt_secret: String,
     pub access_ttl_secs: u64,
     pub refresh_ttl_secs: u64,

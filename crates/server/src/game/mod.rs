@@ -31,7 +31,14 @@ pub async fn upgrade(
     let principal = match &query.token {
         None => Principal::Anonymous,
         Some(t) => match crate::tokens::verify_access(&state.api.auth, t) {
-            Ok(claims) => Principal::Account(claims.sub as u64),
+            Ok(claims) => {
+                let api = &state.api;
+                match crate::api::accounts::account_exists(&api.store, &api.cache, claims.sub).await
+                {
+                    Ok(true) => Principal::Account(claims.sub as u64),
+                    _ => Principal::Rejected,
+                }
+            }
             Err(_) => Principal::Rejected,
         },
     };

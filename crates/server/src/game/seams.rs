@@ -55,14 +55,19 @@ impl WorldStore for Store {
 #[derive(Clone, Debug)]
 pub struct ServerAccounts {
     pub store: Store,
+    pub cache: crate::cache::Cache,
     pub auth: Arc<AuthConfig>,
 }
 
 impl Accounts for ServerAccounts {
-    fn player_for_token(&self, token: &str) -> Option<PlayerId> {
-        crate::tokens::verify_access(&self.auth, token)
-            .ok()
-            .map(|c| PlayerId(c.sub as u64))
+    fn player_for_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<PlayerId>> {
+        async move {
+            let id = crate::tokens::verify_access(&self.auth, token).ok()?.sub;
+            let exists = crate::api::accounts::account_exists(&self.store, &self.cache, id).await;
+            // A store failure refuses the token too: the client is told to sign in again.
+            exists.ok()?.then_some(PlayerId(id as u64))
+        }
+        .boxed()
     }
 
     fn new_guest(&self) -> BoxFuture<'_, Result<PlayerId, StoreFailure>> {

@@ -64,6 +64,9 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("not found")]
     NotFound,
+    /// A foreign key refused the write: what it refers to (an account, a world) was deleted meanwhile.
+    #[error("what this refers to no longer exists")]
+    Gone,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -87,6 +90,11 @@ impl From<sqlx::Error> for StoreError {
                 }
             }
             return Self::Conflict("value");
+        }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_foreign_key_violation()
+        {
+            return Self::Gone;
         }
         Self::Db(e)
     }

@@ -144,9 +144,7 @@ impl Store {
             .await
             .map(|r| r.rows_affected()))
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Db(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-                StoreError::NotFound
-            }
+            StoreError::Gone => StoreError::NotFound,
             other => other,
         })?;
         Ok(())
