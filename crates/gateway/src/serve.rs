@@ -43,11 +43,28 @@ pub struct HttpOptions {
     pub uncapped_addresses: Vec<IpAddr>,
 }
 
+/// Descriptors kept free of client connections by the default `max_connections`: the database pool,
+/// files, and the health checks a full server still answers.
+pub const FD_RESERVE: usize = 512;
+
+/// The soft limit on open files of this process (`/proc/self/limits`; 1024 where it cannot be read).
+pub fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        })
+        .unwrap_or(1024)
+}
+
 impl Default for HttpOptions {
+    /// `max_connections`: the open-file limit less [`FD_RESERVE`] (at least 64).
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(20),
-            max_connections: 16_000,
+            max_connections: open_file_limit().saturating_sub(FD_RESERVE).max(64),
             max_connections_per_address: 256,
             uncapped_addresses: Vec::new(),
         }

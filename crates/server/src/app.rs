@@ -74,12 +74,7 @@ impl Default for Config {
             world_bodies: 400,
             world_seed: 2026,
             balance: sim::Balance::default(),
-            http: gateway::HttpOptions {
-                max_connections: crate::config::open_file_limit()
-                    .saturating_sub(crate::config::FD_RESERVE)
-                    .max(64),
-                ..Default::default()
-            },
+            http: gateway::HttpOptions::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ws: WsOptions::default(),
             world: WorldOptions::default(),

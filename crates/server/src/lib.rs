@@ -1,5 +1,6 @@
 //! The `cosmic` server as a library: everything `main.rs` starts lives here so tests can start it too.
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod cache;

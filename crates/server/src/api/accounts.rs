@@ -267,35 +267,15 @@ pub async fn me(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    let view = profile(&state.api.store, &state.api.cache, caller.id).await?;
-    Ok(axum::Json(view))
-}
-
-/// An account's profile through the cache (deleting the account invalidates it).
-async fn profile(
-    store: &crate::store::Store,
-    cache: &crate::cache::Cache,
-    id: i64,
-) -> Result<UserView, StoreError> {
-    cache
-        .get_or_load(CacheKind::UserProfile, &id.to_string(), || async {
-            store.user(id).await.map(|u| UserView::from(&u))
+    let store = &state.api.store;
+    let view = state
+        .api
+        .cache
+        .get_or_load(CacheKind::UserProfile, &caller.id.to_string(), || async {
+            store.user(caller.id).await.map(|u| UserView::from(&u))
         })
-        .await
-}
-
-/// Whether account `id` still exists: every token check asks, so a deleted account's tokens stop working
-/// at once on every path (answered from the profile cache, which the deletion invalidates).
-pub async fn account_exists(
-    store: &crate::store::Store,
-    cache: &crate::cache::Cache,
-    id: i64,
-) -> Result<bool, StoreError> {
-    match profile(store, cache, id).await {
-        Ok(_) => Ok(true),
-        Err(StoreError::NotFound) => Ok(false),
-        Err(e) => Err(e),
-    }
+        .await?;
+    Ok(axum::Json(view))
 }
 
 #[utoipa::path(patch, path = "/api/users/me", tag = "accounts", security(("bearer" = [])),
@@ -344,11 +324,7 @@ pub async fn delete_me(
     caller: AuthUser,
 ) -> Result<StatusCode, ApiError> {
     state.api.store.delete_user(caller.id).await?;
-    state
-        .api
-        .cache
-        .invalidate(CacheKind::UserProfile, &caller.id.to_string())
-        .await;
+    crate::accounts::forget(&state.api.cache, caller.id).await;
     tracing::info!(user = caller.id, "Account deleted.");
     Ok(StatusCode::NO_CONTENT)
 }

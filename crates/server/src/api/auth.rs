@@ -43,7 +43,7 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
 /// `user` if its account still exists.
 async fn live(state: &AppState, user: AuthUser) -> Result<AuthUser, ApiError> {
     let api = &state.api;
-    if super::accounts::account_exists(&api.store, &api.cache, user.id).await? {
+    if crate::accounts::exists(&api.store, &api.cache, user.id).await? {
         Ok(user)
     } else {
         Err(ApiError::Unauthorized("this account no longer exists"))

@@ -97,9 +97,7 @@ impl Loaded {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let max_connections = match s.http.max_connections {
-            0 => super::open_file_limit()
-                .saturating_sub(super::FD_RESERVE)
-                .max(64),
+            0 => gateway::HttpOptions::default().max_connections,
             n => n,
         };
         #[allow(clippy::needless_update)]

@@ -19,18 +19,6 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use check::{check, report};
-
-/// The soft limit on open files of this process (`/proc/self/limits`; 1024 where it cannot be read).
-pub fn open_file_limit() -> usize {
-    std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
-        })
-        .unwrap_or(1024)
-}
 pub use sources::{ConfigError, Flag, Loaded, Sources, load};
 
 use crate::telemetry::LogFormat;
@@ -247,16 +235,13 @@ impl Default for WorldSettings {
 pub struct HttpSettings {
     pub header_read_timeout_secs: u64,
     pub request_timeout_secs: u64,
-    /// 0: the open-file limit less [`FD_RESERVE`].
+    /// 0: the open-file limit less [`gateway::serve::FD_RESERVE`].
     pub max_connections: usize,
     /// 0: no cap.
     pub max_connections_per_address: usize,
     /// Comma-separated IP addresses of proxies in front of the server: not capped per address.
     pub trusted_proxies: String,
 }
-
-/// Descriptors kept free of client connections (database, files, health checks over the cap).
-pub const FD_RESERVE: usize = 512;
 
 impl Default for HttpSettings {
     fn default() -> Self {

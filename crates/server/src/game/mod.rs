@@ -33,8 +33,7 @@ pub async fn upgrade(
         Some(t) => match crate::tokens::verify_access(&state.api.auth, t) {
             Ok(claims) => {
                 let api = &state.api;
-                match crate::api::accounts::account_exists(&api.store, &api.cache, claims.sub).await
-                {
+                match crate::accounts::exists(&api.store, &api.cache, claims.sub).await {
                     Ok(true) => Principal::Account(claims.sub as u64),
                     _ => Principal::Rejected,
                 }

@@ -63,7 +63,7 @@ impl Accounts for ServerAccounts {
     fn player_for_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Option<PlayerId>> {
         async move {
             let id = crate::tokens::verify_access(&self.auth, token).ok()?.sub;
-            let exists = crate::api::accounts::account_exists(&self.store, &self.cache, id).await;
+            let exists = crate::accounts::exists(&self.store, &self.cache, id).await;
             // A store failure refuses the token too: the client is told to sign in again.
             exists.ok()?.then_some(PlayerId(id as u64))
         }
