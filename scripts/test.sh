@@ -48,6 +48,9 @@ npm --prefix web run e2e
 step "Doc tests"
 cargo test --workspace --locked --doc
 
+step "Fuzzing: every decoder of untrusted bytes, 30 s per target on the corpus in fuzz/corpus (nightly, cargo-fuzz)"
+./scripts/fuzz.sh 30
+
 # Last, so the test runner's summary closes the output.
 step "Tests"
 if cargo nextest --version >/dev/null 2>&1; then
