@@ -45,6 +45,9 @@ pub struct ApiState {
     pub auth: Arc<AuthConfig>,
     /// Bounds how many password hashes run at once (they run off the async runtime).
     pub hash_permits: Arc<Semaphore>,
+    /// Requests waiting for a hashing slot (at most `auth.hash_queue`; past that, 429).
+    pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
+    pub login_throttle: Arc<crate::api::throttle::LoginThrottle>,
 }
 
 impl ApiState {
@@ -53,6 +56,8 @@ impl ApiState {
             store,
             cache,
             hash_permits: Arc::new(Semaphore::new(auth.hash_concurrency.max(1))),
+            hash_queue: Arc::default(),
+            login_throttle: Arc::default(),
             auth: Arc::new(auth),
         }
     }

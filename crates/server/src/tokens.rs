@@ -26,6 +26,8 @@ pub struct AuthConfig {
     pub refresh_ttl: Duration,
     /// Password hashes computed at once at most (each takes ~19 MiB and tens of milliseconds).
     pub hash_concurrency: usize,
+    /// Requests that may wait for a hashing slot; past that they get a 429 with `Retry-After`.
+    pub hash_queue: usize,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("hash_concurrency", &self.hash_concurrency)
+            .field("hash_queue", &self.hash_queue)
             .finish()
     }
 }
@@ -46,6 +49,7 @@ impl Default for AuthConfig {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             hash_concurrency: 2,
+            hash_queue: 16,
         }
     }
 }

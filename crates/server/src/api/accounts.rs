@@ -132,7 +132,8 @@ async fn issue(state: &AppState, user: &User, family: &str) -> Result<TokenRespo
 #[utoipa::path(post, path = "/api/auth/register", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, description = "Account created", body = TokenResponse),
         (status = 400, body = ErrorBody), (status = 409, description = "Email or username taken", body = ErrorBody),
-        (status = 422, description = "A field is invalid", body = ErrorBody)))]
+        (status = 422, description = "A field is invalid", body = ErrorBody),
+        (status = 429, description = "The password hasher is busy: wait `Retry-After` seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
@@ -160,12 +161,24 @@ const BAD_LOGIN: &str = "wrong login or password";
 
 #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse),
-        (status = 401, description = "Wrong login or password (the same answer for both)", body = ErrorBody)))]
+        (status = 401, description = "Wrong login or password (the same answer for both)", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this login or address, or the password \
+            hasher is busy: wait `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let login = req.login.trim();
+    let address = peer.map(|p| p.0.0.ip().to_canonical());
+    let throttle = &state.api.login_throttle;
+    if let Err(t) = throttle.check(login, address) {
+        crate::metrics::auth::throttled(t.by);
+        return Err(ApiError::TooManyRequests {
+            message: "too many failed logins: wait before trying again",
+            retry_after_secs: t.retry_after.as_secs_f64().ceil() as u64,
+        });
+    }
     let user = match state.api.store.user_by_login(login).await {
         Ok(u) => Some(u),
         Err(StoreError::NotFound) => None,
@@ -181,8 +194,14 @@ pub async fn login(
         ok = verify_password(&state, raw, hash).await?;
     }
     match user {
-        Some(user) if ok => Ok(axum::Json(issue(&state, &user, &new_family()).await?)),
-        _ => Err(ApiError::Unauthorized(BAD_LOGIN)),
+        Some(user) if ok => {
+            throttle.succeeded(login);
+            Ok(axum::Json(issue(&state, &user, &new_family()).await?))
+        }
+        _ => {
+            throttle.failed(login, address);
+            Err(ApiError::Unauthorized(BAD_LOGIN))
+        }
     }
 }
 

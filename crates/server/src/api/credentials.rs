@@ -2,6 +2,8 @@
 //! under a bounded number of permits) and refresh tokens (random, stored only as a SHA-256 hash, grouped
 //! in families for rotation). Nothing here logs a password or token.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
@@ -52,17 +54,40 @@ fn verify_blocking(password: &str, hash: Option<&str>) -> Result<bool, ApiError>
 }
 
 /// Runs `work` on the blocking pool while holding one of the hashing permits.
+/// Leaves the hashing queue when dropped.
+struct Leave<'a>(&'a AtomicUsize);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 async fn with_permit<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = state
-        .api
-        .hash_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
+    let api = &state.api;
+    let permit = match api.hash_permits.clone().try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => {
+            // Every hashing slot is busy: wait in a bounded queue, or be told to come back.
+            let queued = api.hash_queue.fetch_add(1, Ordering::Relaxed);
+            let _leave = Leave(&api.hash_queue);
+            if queued >= api.auth.hash_queue {
+                crate::metrics::auth::throttled("hasher_busy");
+                return Err(ApiError::TooManyRequests {
+                    message: "the server is busy checking passwords: try again in a second",
+                    retry_after_secs: 1,
+                });
+            }
+            api.hash_permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(ApiError::internal)?
+        }
+    };
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         work()

@@ -50,6 +50,12 @@ pub enum ApiError {
     /// 415: the body is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429: try again after `retry_after_secs` (sent as `Retry-After`).
+    #[error("{message}")]
+    TooManyRequests {
+        message: &'static str,
+        retry_after_secs: u64,
+    },
     /// 500: anything unexpected. The cause is logged, the client sees an opaque message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -65,7 +71,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `bad_request`, `validation`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `world_full`,
-    /// `payload_too_large`, `unsupported_media_type`, `method_not_allowed` or `internal`.
+    /// `payload_too_large`, `unsupported_media_type`, `method_not_allowed`, `too_many_requests`,
+    /// `request_timeout` or `internal`.
     pub code: String,
     pub message: String,
     /// The field or parameter at fault, when there is one.
@@ -113,6 +120,9 @@ impl ApiError {
                 "unsupported_media_type",
                 None,
             ),
+            Self::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None)
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -147,7 +157,17 @@ impl IntoResponse for ApiError {
                 field: field.map(str::to_string),
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                retry_after_secs.max(1).into(),
+            );
+        }
+        response
     }
 }
 

@@ -150,6 +150,7 @@ impl Loaded {
             access_ttl: secs(s.auth.access_ttl_secs),
             refresh_ttl: secs(s.auth.refresh_ttl_secs),
             hash_concurrency: s.auth.hash_concurrency,
+            hash_queue: s.auth.hash_queue,
             ..Default::default()
         };
         #[allow(clippy::needless_update)]

@@ -131,6 +131,7 @@ pub const KEYS: &[KeyInfo] = &[
     secs("auth.access_ttl_secs", 1.0),
     secs("auth.refresh_ttl_secs", 1.0),
     count("auth.hash_concurrency", 1.0, "a count, 1 or more"),
+    count("auth.hash_queue", 0.0, "a count, 0 or more"),
     flag(key("api.swagger_ui", Kind::Bool, BOOL), "--no-swagger-ui"),
     flag(
         key(

@@ -135,6 +135,7 @@ pub struct AuthSettings {
     pub access_ttl_secs: u64,
     pub refresh_ttl_secs: u64,
     pub hash_concurrency: usize,
+    pub hash_queue: usize,
 }
 
 impl Default for AuthSettings {
@@ -145,6 +146,7 @@ impl Default for AuthSettings {
             access_ttl_secs: a.access_ttl.as_secs(),
             refresh_ttl_secs: a.refresh_ttl.as_secs(),
             hash_concurrency: a.hash_concurrency,
+            hash_queue: a.hash_queue,
         }
     }
 }
@@ -156,6 +158,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("access_ttl_secs", &self.access_ttl_secs)
             .field("refresh_ttl_secs", &self.refresh_ttl_secs)
             .field("hash_concurrency", &self.hash_concurrency)
+            .field("hash_queue", &self.hash_queue)
             .finish()
     }
 }

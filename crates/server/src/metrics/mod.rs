@@ -5,6 +5,7 @@
 //! several applications started in one process (tests) share one recorder. This module reads state and
 //! records numbers; it must not change what it measures (no locks taken on hot paths, no blocking).
 
+pub mod auth;
 pub mod hot;
 pub mod http;
 pub mod names;
@@ -77,6 +78,7 @@ pub fn install() -> &'static PrometheusHandle {
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
         gauge!(PROCESS_START_TIME_SECONDS).set(now);
+        auth::register();
         let upkeep = handle.clone();
         let spawned = std::thread::Builder::new()
             .name("metrics-upkeep".into())

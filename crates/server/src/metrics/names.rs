@@ -52,6 +52,7 @@ pub use gateway::metrics::{
     WS_BYTES_TOTAL, WS_CONNECTIONS, WS_CONNECTIONS_ACCEPTED_TOTAL, WS_CONNECTIONS_CLOSED_TOTAL,
     WS_MESSAGES_TOTAL,
 };
+pub const AUTH_THROTTLED_TOTAL: &str = "cosmic_auth_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
 pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
 pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";
@@ -99,6 +100,13 @@ pub const ALL: &[Def] = &[
         HTTP_REQUEST_DURATION_SECONDS,
         HTTP_BUCKETS,
         "Time from request to response head, by method and matched route.",
+    ),
+    counter(
+        AUTH_THROTTLED_TOTAL,
+        Unit::Count,
+        "Authentication attempts refused with a 429 before any password was checked, by reason: login \
+         (too many failures for that login name), address (for that client address), hasher_busy (the \
+         password hasher's queue was full).",
     ),
     gauge(
         HTTP_CONNECTIONS,
