@@ -15,6 +15,7 @@ pub mod scrape;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 pub mod tokens;
 pub mod web;
 

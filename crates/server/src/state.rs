@@ -47,7 +47,7 @@ pub struct ApiState {
     pub hash_permits: Arc<Semaphore>,
     /// Requests waiting for a hashing slot (at most `auth.hash_queue`; past that, 429).
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
-    pub login_throttle: Arc<crate::api::throttle::LoginThrottle>,
+    pub login_throttle: Arc<crate::throttle::LoginThrottle>,
 }
 
 impl ApiState {

@@ -12,7 +12,6 @@ pub mod docs;
 pub mod error;
 pub mod input;
 pub mod leaderboard;
-pub mod throttle;
 pub mod worlds;
 
 use axum::Router;
