@@ -43,6 +43,22 @@ async fn a_clients_ping_is_answered_with_its_payload() {
     app.stop().await;
 }
 
+/// A WebSocket upgrade request for `cosmic.v1.bin` followed, in the same bytes, by one masked client
+/// frame (RFC 6455 §5.2) with `first_byte` (FIN + opcode) and a payload under 126 bytes.
+fn upgrade_with_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: {SUBPROTOCOL_BIN}\r\n\r\n"
+    )
+    .into_bytes();
+    let mask = [1u8, 2, 3, 4];
+    bytes.extend([first_byte, 0x80 | payload.len() as u8]);
+    bytes.extend(mask);
+    bytes.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    bytes
+}
+
 /// A client may send its first frame in the same packet as the upgrade request: the bytes the HTTP
 /// server read past the request are the WebSocket's first bytes.
 #[tokio::test]
@@ -52,18 +68,10 @@ async fn a_frame_sent_with_the_upgrade_request_is_read() {
     let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
-    let mut bytes = format!(
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Protocol: {SUBPROTOCOL_BIN}\r\n\r\n"
-    )
-    .into_bytes();
-    // A masked ping "hi" (RFC 6455 §5.2), in the same write as the request.
-    let mask = [1u8, 2, 3, 4];
-    bytes.extend([0x89, 0x80 | 2]);
-    bytes.extend(mask);
-    bytes.extend(b"hi".iter().zip(mask).map(|(b, m)| b ^ m));
-    tcp.write_all(&bytes).await.unwrap();
+    // A masked ping "hi", in the same write as the request.
+    tcp.write_all(&upgrade_with_frame(0x89, b"hi"))
+        .await
+        .unwrap();
     let pong = [0x8A, 2, b'h', b'i'];
     let mut got = Vec::new();
     let found = tokio::time::timeout(Duration::from_secs(5), async {
@@ -99,17 +107,9 @@ async fn invalid_utf8_in_a_text_message_closes_with_1007() {
     let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
-    let mut bytes = format!(
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Protocol: {SUBPROTOCOL_BIN}\r\n\r\n"
-    )
-    .into_bytes();
-    let mask = [9u8, 8, 7, 6];
-    bytes.extend([0x81, 0x80 | 2]);
-    bytes.extend(mask);
-    bytes.extend([0xFFu8, 0xFE].iter().zip(mask).map(|(b, m)| b ^ m));
-    tcp.write_all(&bytes).await.unwrap();
+    tcp.write_all(&upgrade_with_frame(0x81, &[0xFF, 0xFE]))
+        .await
+        .unwrap();
     let mut got = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut got)).await;
     let head_end = got
