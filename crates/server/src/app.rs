@@ -63,6 +63,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// How long shutdown waits for HTTP requests and connections to finish before it stops waiting.
     pub shutdown_timeout: std::time::Duration,
+    /// What one account or address may create, and the simulation budget.
+    pub quotas: crate::quotas::QuotaConfig,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             log: crate::telemetry::LogConfig::default(),
             metrics_listen: None,
             shutdown_timeout: std::time::Duration::from_secs(10),
+            quotas: crate::quotas::QuotaConfig::default(),
         }
     }
 }
@@ -175,7 +178,9 @@ impl Application {
             jwt_secret: crate::tokens::secret_for(&config.auth.jwt_secret, &config.data_dir)?,
             ..config.auth.clone()
         };
-        let api = ApiState::new(store, cache, auth);
+        let mut api = ApiState::new(store, cache, auth);
+        api.quotas = std::sync::Arc::new(crate::quotas::Quotas::new(config.quotas.clone()));
+        api.trusted_proxies = config.http.uncapped_addresses.clone().into();
         let accounts = ServerAccounts {
             store: api.store.clone(),
             cache: api.cache.clone(),
@@ -205,6 +210,12 @@ impl Application {
                 request_timeout: config.request_timeout,
             },
         };
+        crate::quotas::guests::spawn(
+            state.api.store.clone(),
+            state.api.cache.clone(),
+            state.api.quotas.clone(),
+            state.ops.shutdown.clone(),
+        );
         if let Some(addr) = config.metrics_listen {
             crate::scrape::spawn_listener(addr, state.clone()).await?;
         }

@@ -48,6 +48,10 @@ pub struct ApiState {
     /// Requests waiting for a hashing slot (at most `auth.hash_queue`; past that, 429).
     pub hash_queue: Arc<std::sync::atomic::AtomicUsize>,
     pub login_throttle: Arc<crate::throttle::LoginThrottle>,
+    /// What one account or address may create, and the node's simulation budget.
+    pub quotas: Arc<crate::quotas::Quotas>,
+    /// Proxies whose `X-Forwarded-For` names the client (`http.trusted_proxies`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl ApiState {
@@ -58,6 +62,8 @@ impl ApiState {
             hash_permits: Arc::new(Semaphore::new(auth.hash_concurrency.max(1))),
             hash_queue: Arc::default(),
             login_throttle: Arc::default(),
+            quotas: Arc::new(crate::quotas::Quotas::new(Default::default())),
+            trusted_proxies: Arc::new([]),
             auth: Arc::new(auth),
         }
     }

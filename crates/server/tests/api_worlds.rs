@@ -49,7 +49,8 @@ async fn create(app: &TestApp, token: &str, body: Value) -> Value {
 #[tokio::test]
 async fn create_list_get_and_patch_worlds() {
     for backend in backends() {
-        let app = spawn_app_on(backend, |_| {}).await;
+        // The guest owns two worlds here (quotas have tests of their own).
+        let app = spawn_app_on(backend, |c| c.quotas.guest_worlds = 2).await;
         let (owner, owner_id) = guest(&app).await;
         let (other, _) = guest(&app).await;
 
@@ -167,11 +168,11 @@ async fn create_list_get_and_patch_worlds() {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err["error"]["field"], "tick_rate");
-        let patch = json!({"name": "Renamed", "public": false, "tick_rate": 30});
+        let patch = json!({"name": "Renamed", "public": false, "tick_rate": 15});
         let (status, got) = call(&app, Method::PATCH, &path, Some(&owner), Some(&patch)).await;
         assert_eq!(status, StatusCode::OK, "{got}");
         assert_eq!(got["name"], "Renamed");
-        assert_eq!(got["tick_rate"], 30);
+        assert_eq!(got["tick_rate"], 15);
         assert!(
             !app.state
                 .game

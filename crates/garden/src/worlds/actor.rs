@@ -101,6 +101,12 @@ pub fn spawn_world(
 ) -> (WorldHandle, JoinHandle<sim::WorldState>) {
     let (tx, rx) = mpsc::channel(options.command_queue);
     let stats = Arc::new(WorldStats::default());
+    // Readers see the world's size and rate from the start, not only after its first tick.
+    let hz = world.balance().world.tick_rate_hz;
+    let period = Duration::from_secs_f64(1.0 / f64::from(hz.max(1)));
+    stats
+        .period_nanos
+        .store(period.as_nanos() as u64, Ordering::Relaxed);
     let first = Arc::new(TickFrame::build(
         TickInput {
             world: options.id,

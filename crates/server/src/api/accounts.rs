@@ -19,6 +19,7 @@ use super::credentials::{
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::input::{Email, Password, Secret, Username};
 use crate::cache::CacheKind;
+use crate::client_ip::ClientIp;
 use crate::state::AppState;
 use crate::store::{NewUser, StoreError, User, now_ms};
 
@@ -166,11 +167,10 @@ const BAD_LOGIN: &str = "wrong login or password";
             hasher is busy: wait `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    ClientIp(address): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let login = req.login.trim();
-    let address = peer.map(|p| p.0.0.ip().to_canonical());
     let throttle = &state.api.login_throttle;
     if let Err(t) = throttle.check(login, address) {
         crate::metrics::auth::throttled(t.by);
@@ -206,10 +206,17 @@ pub async fn login(
 }
 
 #[utoipa::path(post, path = "/api/auth/guest", tag = "accounts",
-    responses((status = 201, description = "A new guest account", body = TokenResponse)))]
+    responses((status = 201, description = "A new guest account", body = TokenResponse),
+        (status = 429, description = "Too many guest accounts from this address \
+            (`quotas.guests_per_address_per_hour`): wait `Retry-After` seconds", body = ErrorBody)))]
 pub async fn guest(
     State(state): State<AppState>,
+    ClientIp(address): ClientIp,
 ) -> Result<(StatusCode, axum::Json<TokenResponse>), ApiError> {
+    if let Err(refusal) = state.api.quotas.check_guest(address) {
+        crate::metrics::quotas::refused("guest", refusal.reason());
+        return Err(refusal.into());
+    }
     let user = state
         .api
         .store

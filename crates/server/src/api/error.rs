@@ -56,6 +56,20 @@ pub enum ApiError {
         message: &'static str,
         retry_after_secs: u64,
     },
+    /// 403 `quota_exceeded`: the caller's account may not have more of this, or this large (guests
+    /// have smaller quotas than registered players). `field` names the request field at fault.
+    #[error("{message}")]
+    QuotaExceeded {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// 503 `simulation_budget_exhausted`: this node's simulation budget (or the owner's share of it)
+    /// is taken; try again after `retry_after_secs`, or with a smaller world.
+    #[error("{message}")]
+    BudgetExhausted {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// 500: anything unexpected. The cause is logged, the client sees an opaque message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -72,7 +86,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// `bad_request`, `validation`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `world_full`,
     /// `payload_too_large`, `unsupported_media_type`, `method_not_allowed`, `too_many_requests`,
-    /// `request_timeout` or `internal`.
+    /// `quota_exceeded`, `simulation_budget_exhausted`, `request_timeout` or `internal`.
     pub code: String,
     pub message: String,
     /// The field or parameter at fault, when there is one.
@@ -123,6 +137,12 @@ impl ApiError {
             Self::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None)
             }
+            Self::QuotaExceeded { field, .. } => (StatusCode::FORBIDDEN, "quota_exceeded", *field),
+            Self::BudgetExhausted { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "simulation_budget_exhausted",
+                None,
+            ),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -160,6 +180,9 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(body)).into_response();
         if let Self::TooManyRequests {
             retry_after_secs, ..
+        }
+        | Self::BudgetExhausted {
+            retry_after_secs, ..
         } = self
         {
             response.headers_mut().insert(
@@ -183,6 +206,30 @@ impl From<StoreError> for ApiError {
             // The caller's account (or the world) was deleted between the token check and the write.
             StoreError::Gone => Self::NotFound("what this refers to no longer exists"),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<crate::quotas::Refusal> for ApiError {
+    fn from(r: crate::quotas::Refusal) -> Self {
+        use crate::quotas::Refusal;
+        let secs = |d: std::time::Duration| d.as_secs_f64().ceil() as u64;
+        match r {
+            Refusal::Quota { field, message } => Self::QuotaExceeded { field, message },
+            Refusal::Rate {
+                message,
+                retry_after,
+            } => Self::TooManyRequests {
+                message,
+                retry_after_secs: secs(retry_after),
+            },
+            Refusal::Budget {
+                message,
+                retry_after,
+            } => Self::BudgetExhausted {
+                message,
+                retry_after_secs: secs(retry_after),
+            },
         }
     }
 }

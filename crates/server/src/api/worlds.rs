@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 use super::auth::AuthUser;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::cache::CacheKind;
+use crate::client_ip::ClientIp;
 use crate::game::loader::start_one;
+use crate::quotas::WorldAsk;
 use crate::state::AppState;
 use crate::store::{NewWorld, PlayerStatsRow, StoreError, WorldRow, WorldSettings};
 
@@ -222,10 +224,18 @@ pub async fn list_worlds(
 #[utoipa::path(post, path = "/api/worlds", tag = "worlds", security(("bearer" = [])),
     request_body = CreateWorldRequest,
     responses((status = 201, description = "Created and running", body = WorldSummary),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`quota_exceeded`: more worlds, bodies, ticks per second or players \
+            than the caller's quota (guests have smaller ones)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many new worlds from this address: wait `Retry-After` seconds",
+            body = ErrorBody),
+        (status = 503, description = "`simulation_budget_exhausted`: the server's simulation budget, or \
+            the owner's share of it, is taken", body = ErrorBody)))]
 pub async fn create_world(
     State(state): State<AppState>,
     caller: AuthUser,
+    ClientIp(address): ClientIp,
     ApiJson(req): ApiJson<CreateWorldRequest>,
 ) -> Result<(StatusCode, axum::Json<WorldSummary>), ApiError> {
     let new = NewWorld {
@@ -250,7 +260,24 @@ pub async fn create_world(
         seed: i64::from(rand::random::<u32>()),
         owner_id: Some(caller.id),
     };
+    let quotas = &state.api.quotas;
+    // One creation at a time: the count, the budget and the insert cannot interleave.
+    let _creating = quotas.creating.lock().await;
+    let ask = WorldAsk {
+        owner: caller.id as u64,
+        guest: caller.guest,
+        owned: state.api.store.count_worlds_owned(caller.id).await?,
+        bodies: new.bodies as u32,
+        tick_rate: new.tick_rate as u32,
+        max_players: new.max_players as u32,
+        address,
+    };
+    if let Err(refusal) = quotas.check_world(&ask, &state.game.garden.worlds) {
+        crate::metrics::quotas::refused("world", refusal.reason());
+        return Err(refusal.into());
+    }
     let row = state.api.store.create_world(&new).await?;
+    quotas.reserve(row.id as u64, ask.bodies);
     let task = start_one(
         &state.api.store,
         &state.game.balance,
@@ -296,7 +323,8 @@ pub async fn get_world(
 #[utoipa::path(patch, path = "/api/worlds/{id}", tag = "worlds", security(("bearer" = [])),
     params(("id" = i64, Path, description = "World id")), request_body = UpdateWorldRequest,
     responses((status = 200, body = WorldSummary), (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the owner", body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 403, description = "Not the owner (`forbidden`), or over the owner's quota \
+            (`quota_exceeded`)", body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update_world(
     State(state): State<AppState>,
@@ -320,6 +348,15 @@ pub async fn update_world(
             .map(|v| in_range("tick_rate", v, 1..=60))
             .transpose()?,
     };
+    let (rate, players) = (settings.tick_rate, settings.max_players);
+    if let Err(refusal) = state.api.quotas.check_update(
+        caller.guest,
+        rate.map(|r| r as u32),
+        players.map(|n| n as u32),
+    ) {
+        crate::metrics::quotas::refused("world", refusal.reason());
+        return Err(refusal.into());
+    }
     let row = state.api.store.update_world(id, &settings).await?;
     if let Some(handle) = u64::try_from(id)
         .ok()

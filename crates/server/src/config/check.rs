@@ -181,6 +181,7 @@ impl Loaded {
             },
             metrics_listen: s.metrics.listen,
             shutdown_timeout: secs(s.shutdown.timeout_secs),
+            quotas: s.quotas.clone(),
             ..Default::default()
         };
         Ok(config)

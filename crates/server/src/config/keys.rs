@@ -185,6 +185,54 @@ pub const KEYS: &[KeyInfo] = &[
         Kind::Text,
         "comma-separated IP addresses, e.g. 10.0.0.2,10.0.0.3",
     ),
+    count("quotas.guest_worlds", 0.0, "a count, 0 or more"),
+    count("quotas.player_worlds", 0.0, "a count, 0 or more"),
+    bounded(count("quotas.guest_world_bodies", 0.0, "0 to 5000"), 5000.0),
+    bounded(
+        count("quotas.player_world_bodies", 0.0, "0 to 5000"),
+        5000.0,
+    ),
+    bounded(count("quotas.guest_tick_rate", 1.0, "1 to 60"), 60.0),
+    bounded(count("quotas.player_tick_rate", 1.0, "1 to 60"), 60.0),
+    bounded(
+        count("quotas.guest_max_players", 1.0, "1 to 10000"),
+        10000.0,
+    ),
+    bounded(
+        count("quotas.player_max_players", 1.0, "1 to 10000"),
+        10000.0,
+    ),
+    count(
+        "quotas.worlds_per_address_per_hour",
+        0.0,
+        "a count, 0 (no limit) or more",
+    ),
+    count(
+        "quotas.guests_per_address_per_hour",
+        0.0,
+        "a count, 0 (no limit) or more",
+    ),
+    count(
+        "quotas.node_budget",
+        0.0,
+        "body updates per second, 0 (no budget) or more",
+    ),
+    bounded(
+        at_least(
+            key(
+                "quotas.owner_budget_share",
+                Kind::Float,
+                "a share from 0 to 1",
+            ),
+            0.0,
+        ),
+        1.0,
+    ),
+    count(
+        "quotas.guest_ttl_days",
+        0.0,
+        "days, 0 (keep forever) or more",
+    ),
     secs("ws.ping_interval_secs", 1.0),
     flag(secs("ws.idle_timeout_secs", 1.0), "--ws-idle-timeout-secs"),
     flag(

@@ -41,6 +41,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub shutdown: ShutdownSettings,
+    pub quotas: crate::quotas::QuotaConfig,
 }
 
 /// `[server]`: where to listen and keep data, and whether this is a production deployment.

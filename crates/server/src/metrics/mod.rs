@@ -9,6 +9,7 @@ pub mod auth;
 pub mod hot;
 pub mod http;
 pub mod names;
+pub mod quotas;
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -79,6 +80,7 @@ pub fn install() -> &'static PrometheusHandle {
             .map_or(0.0, |d| d.as_secs_f64());
         gauge!(PROCESS_START_TIME_SECONDS).set(now);
         auth::register();
+        quotas::register();
         let upkeep = handle.clone();
         let spawned = std::thread::Builder::new()
             .name("metrics-upkeep".into())

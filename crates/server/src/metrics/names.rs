@@ -53,6 +53,8 @@ pub use gateway::metrics::{
     WS_MESSAGES_TOTAL,
 };
 pub const AUTH_THROTTLED_TOTAL: &str = "cosmic_auth_throttled_total";
+pub const QUOTA_REFUSALS_TOTAL: &str = "cosmic_quota_refusals_total";
+pub const GUESTS_REMOVED_TOTAL: &str = "cosmic_guests_removed_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
 pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
 pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";
@@ -107,6 +109,18 @@ pub const ALL: &[Def] = &[
         "Authentication attempts refused with a 429 before any password was checked, by reason: login \
          (too many failures for that login name), address (for that client address), hasher_busy (the \
          password hasher's queue was full).",
+    ),
+    counter(
+        QUOTA_REFUSALS_TOTAL,
+        Unit::Count,
+        "Creations refused by quotas, by what (world, guest) and reason: quota (the account's caps: a \
+         403), rate (too many from one address: a 429), budget (the node's simulation budget or the \
+         owner's share of it: a 503).",
+    ),
+    counter(
+        GUESTS_REMOVED_TOTAL,
+        Unit::Count,
+        "Guest accounts removed after quotas.guest_ttl_days without use.",
     ),
     gauge(
         HTTP_CONNECTIONS,

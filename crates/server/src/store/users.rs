@@ -104,6 +104,33 @@ impl Store {
         Ok(())
     }
 
+    /// Removes up to `limit` guest accounts with no sign of use since `cutoff` (Unix ms): created,
+    /// changed, refreshed and played before it. Returns their ids. Their refresh tokens and
+    /// memberships go with them (foreign keys), their worlds stay without an owner, and their figures
+    /// in worlds are removed.
+    pub async fn delete_stale_guests(&self, cutoff: i64, limit: i64) -> Result<Vec<i64>> {
+        let ids: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as(
+            "DELETE FROM users WHERE id IN (SELECT u.id FROM users u \
+               WHERE u.is_guest = $1 AND u.created_at < $2 AND u.updated_at < $2 \
+               AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.user_id = u.id AND r.created_at >= $2) \
+               AND NOT EXISTS (SELECT 1 FROM player_stats s WHERE s.user_id = u.id AND s.updated_at >= $2) \
+               ORDER BY u.id LIMIT $3) \
+             RETURNING id")
+            .bind(true)
+            .bind(cutoff)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        if !ids.is_empty() {
+            on_pool!(self, p => sqlx::query(
+                "DELETE FROM player_stats WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = player_stats.user_id)")
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
     pub async fn insert_refresh_token(
         &self,
         user_id: i64,

@@ -168,6 +168,16 @@ impl Store {
             .await)?)
     }
 
+    /// Worlds `owner_id` owns.
+    pub async fn count_worlds_owned(&self, owner_id: i64) -> Result<u64> {
+        let (n,): (i64,) = on_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM worlds WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_one(p)
+            .await)?;
+        Ok(n.max(0) as u64)
+    }
+
     pub async fn is_member(&self, world_id: i64, user_id: i64) -> Result<bool> {
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM world_members WHERE world_id = $1 AND user_id = $2")
