@@ -51,6 +51,9 @@ cargo test --workspace --locked --doc
 step "Fuzzing: every decoder of untrusted bytes, 30 s per target on the corpus in fuzz/corpus (nightly, cargo-fuzz)"
 ./scripts/fuzz.sh 30
 
+step "API contract: schemathesis against cosmic serve, 90 s without and 90 s with a token (no 5xx, nothing undocumented)"
+./scripts/schemathesis.sh 90
+
 # Last, so the test runner's summary closes the output.
 step "Tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -316,11 +316,24 @@ async fn leaderboard_orders_and_validates() {
         assert_eq!(status, StatusCode::OK, "{me}");
         assert_eq!(me["stars_created"], 7);
         assert_eq!(me["resources"]["cosmic_dust"], 1.0);
-        let (fresh, _) = guest(&app).await;
-        let (status, _) = call(
+        // A player with nothing stored in the world yet gets zeros, not a 404; an unknown world is a 404.
+        let (fresh, fresh_id) = guest(&app).await;
+        let (status, none) = call(
             &app,
             Method::GET,
             &format!("/api/worlds/{world}/players/me"),
+            Some(&fresh),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{none}");
+        assert_eq!(none["user_id"], fresh_id);
+        assert_eq!(none["total_dust"], 0.0);
+        assert_eq!(none["resources"], json!({}));
+        let (status, _) = call(
+            &app,
+            Method::GET,
+            "/api/worlds/999/players/me",
             Some(&fresh),
             None,
         )
@@ -382,6 +395,28 @@ async fn openapi_lists_every_endpoint_and_swagger_ui_is_served() {
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
+        );
+        // What every write can answer is documented on each, and numbers carry their ranges.
+        let create = &doc["paths"]["/api/worlds"]["post"]["responses"];
+        for code in [
+            "201", "400", "401", "403", "408", "413", "415", "422", "429", "503",
+        ] {
+            assert!(
+                create[code].is_object(),
+                "POST /api/worlds documents {code}"
+            );
+        }
+        let refresh = &doc["paths"]["/api/auth/refresh"]["post"]["responses"];
+        for code in ["400", "415", "422"] {
+            assert!(
+                refresh[code].is_object(),
+                "POST /api/auth/refresh documents {code}"
+            );
+        }
+        let bodies = &doc["components"]["schemas"]["CreateWorldRequest"]["properties"]["bodies"];
+        assert_eq!(
+            (bodies["minimum"].as_i64(), bodies["maximum"].as_i64()),
+            (Some(0), Some(5000))
         );
         let r = reqwest::get(app.http("/swagger-ui/")).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);

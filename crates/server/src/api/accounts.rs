@@ -26,9 +26,17 @@ use crate::store::{NewUser, StoreError, User, now_ms};
 /// `POST /api/auth/register`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    /// Trimmed and lower-cased; the pattern is the common form (the server also takes other
+    /// addresses with one `@` and a dot in the domain).
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9._%+-]{1,32}@[A-Za-z0-9-]{1,20}(\.[A-Za-z0-9-]{1,20}){1,4}$"
+    )]
     pub email: String,
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_-]{3,32}$")]
     pub username: String,
-    #[schema(value_type = String, min_length = 8, max_length = 128)]
+    /// 8–128 characters, at least one of them neither a space nor a control character.
+    #[schema(value_type = String, min_length = 8, max_length = 128, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     pub password: Secret,
 }
 
@@ -51,9 +59,15 @@ pub struct RefreshRequest {
 /// afterwards is a full account.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct UpdateMeRequest {
+    /// As in registration.
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_-]{3,32}$")]
     pub username: Option<String>,
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9._%+-]{1,32}@[A-Za-z0-9-]{1,20}(\.[A-Za-z0-9-]{1,20}){1,4}$"
+    )]
     pub email: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 128, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     pub password: Option<Secret>,
 }
 

@@ -39,7 +39,7 @@ pub const SWAGGER_UI_PATH: &str = "/swagger-ui";
         leaderboard::Leaderboard, leaderboard::Stats, crate::store::StatsSummary,
         crate::store::LeaderboardEntry, crate::store::LeaderboardMetric,
     )),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &CommonResponses),
     tags(
         (name = "accounts", description = "Registration, sessions and the caller's account"),
         (name = "worlds", description = "Worlds, membership and players' figures"),
@@ -59,6 +59,95 @@ impl Modify for BearerScheme {
         http.bearer_format = Some("JWT".to_string());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
     }
+}
+
+/// Documents, on every operation, the answers that do not depend on the handler: what the JSON body
+/// extractor answers (400 malformed, 413 too large, 415 not JSON, 422 a rule broken), what a path or
+/// query parameter of the wrong type gets (400), what a missing or bad token gets where a token is
+/// read (401), and what the HTTP server answers any request when it must (408 too slow, 429 too many
+/// connections from one address, 503 server full). An operation's own description of a code wins.
+#[derive(Debug)]
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::Operation;
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut common = Vec::new();
+                if op.request_body.is_some() {
+                    common.push((
+                        "400",
+                        "The body is not JSON, or a value has the wrong type (`bad_request`)",
+                    ));
+                    common.push(("413", "The body is over 16 KiB (`payload_too_large`)"));
+                    common.push((
+                        "415",
+                        "The body is not `application/json` (`unsupported_media_type`)",
+                    ));
+                    common.push((
+                        "422",
+                        "A value breaks a rule; `field` names it (`validation`)",
+                    ));
+                } else if has_params {
+                    common.push((
+                        "400",
+                        "A parameter of the wrong type; `field` names it (`bad_request`)",
+                    ));
+                }
+                if op.security.is_some() {
+                    common.push((
+                        "401",
+                        "Missing, invalid or expired access token (`unauthorized`)",
+                    ));
+                }
+                common.push((
+                    "408",
+                    "The request took longer than `http.request_timeout_secs` (`request_timeout`)",
+                ));
+                common.push((
+                    "429",
+                    "Too many connections from this address (`too_many_connections`), \
+                    or throttled: wait `Retry-After` seconds",
+                ));
+                common.push((
+                    "503",
+                    "The server is full: only health checks are answered (`server_full`)",
+                ));
+                add(op, &common);
+            }
+        }
+
+        fn add(op: &mut Operation, common: &[(&str, &str)]) {
+            for (code, description) in common {
+                op.responses
+                    .responses
+                    .entry((*code).to_string())
+                    .or_insert_with(|| error_response(description).into());
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
 }
 
 /// The description, built once.

@@ -43,7 +43,7 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let email = raw.trim().to_lowercase();
         let invalid = || ApiError::validation("email", "email must look like name@example.com");
-        if email.len() > 254 {
+        if email.chars().count() > 254 {
             return Err(ApiError::validation(
                 "email",
                 "email must be at most 254 characters",
@@ -70,11 +70,12 @@ impl Email {
 pub struct Password(String);
 
 impl Password {
-    /// NFKC-normalised (the same password typed on another keyboard or system hashes the same), 8 to
-    /// 128 characters, not only spaces or control characters.
+    /// 8 to 128 characters as typed (what the API description says), not only spaces or control
+    /// characters; kept NFKC-normalised (the same password typed on another keyboard or system hashes
+    /// the same).
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let password = normalize_password(raw);
-        let len = password.chars().count();
+        let len = raw.chars().count();
         if !(8..=128).contains(&len) {
             return Err(ApiError::validation(
                 "password",
@@ -127,9 +128,72 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// An optional integer field that also takes a number with no fraction (`39.0`), as JSON Schema's
+/// `integer` does; `39.5` is refused. Use with `#[serde(default, deserialize_with = "input::whole")]`.
+pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct Whole;
+    impl<'de> serde::de::Visitor<'de> for Whole {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom("integer out of range"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // 2^63 is the first float past i64::MAX.
+            if v.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v)
+            {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_option(Whole)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_take_integral_floats_only() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "whole")]
+            n: Option<i64>,
+        }
+        let n = |json: &str| serde_json::from_str::<T>(json).map(|t| t.n).ok();
+        assert_eq!(n(r#"{"n": 39}"#), Some(Some(39)));
+        assert_eq!(n(r#"{"n": 39.0}"#), Some(Some(39)));
+        assert_eq!(n(r#"{"n": -1e3}"#), Some(Some(-1000)));
+        assert_eq!(n(r#"{"n": null}"#), Some(None));
+        assert_eq!(n("{}"), Some(None));
+        for bad in [
+            r#"{"n": 39.5}"#,
+            r#"{"n": 1e300}"#,
+            r#"{"n": "3"}"#,
+            r#"{"n": 18446744073709551615}"#,
+        ] {
+            assert_eq!(n(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn usernames() {

@@ -31,25 +31,46 @@ pub const DEFAULT_NEW_WORLD_TICK_RATE: i32 = 20;
 /// `POST /api/worlds`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateWorldRequest {
-    /// 1–64 characters.
+    /// 1–64 printable characters, not only spaces (trimmed).
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// Default true.
     pub public: Option<bool>,
-    /// 1..=10000, default 100.
+    /// 1..=10000, default 100 (guests: at most `quotas.guest_max_players`).
+    #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "super::input::whole")]
     pub max_players: Option<i64>,
-    /// Ticks per second, 1..=60, default 20.
+    /// Ticks per second, 1..=60, default 20 (guests: at most `quotas.guest_tick_rate`).
+    #[schema(minimum = 1, maximum = 60)]
+    #[serde(default, deserialize_with = "super::input::whole")]
     pub tick_rate: Option<i64>,
-    /// Bodies generated at creation, 0..=5000, default 400.
+    /// Bodies generated at creation, 0..=5000, default 400 (guests: at most
+    /// `quotas.guest_world_bodies`).
+    #[schema(minimum = 0, maximum = 5000)]
+    #[serde(default, deserialize_with = "super::input::whole")]
     pub bodies: Option<i64>,
 }
 
 /// `PATCH /api/worlds/{id}`: only the fields present change.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct UpdateWorldRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
     pub public: Option<bool>,
+    #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "super::input::whole")]
     pub max_players: Option<i64>,
     /// Stored now; the running world keeps its rate until it next starts.
+    #[schema(minimum = 1, maximum = 60)]
+    #[serde(default, deserialize_with = "super::input::whole")]
     pub tick_rate: Option<i64>,
 }
 
@@ -86,6 +107,23 @@ pub struct PlayerStatsView {
     #[schema(value_type = Object)]
     pub research: serde_json::Value,
     pub updated_at: i64,
+}
+
+impl PlayerStatsView {
+    /// A player with no figures stored in a world yet.
+    pub fn nothing_yet(world_id: i64, user_id: i64) -> Self {
+        Self {
+            world_id,
+            user_id,
+            total_dust: 0.0,
+            stars_created: 0,
+            bodies_created: 0,
+            highest_life_stage: 0,
+            resources: serde_json::json!({}),
+            research: serde_json::json!({}),
+            updated_at: 0,
+        }
+    }
 }
 
 impl From<PlayerStatsRow> for PlayerStatsView {
@@ -428,12 +466,13 @@ pub async fn leave_world(
 #[utoipa::path(get, path = "/api/worlds/{id}/players/me", tag = "worlds", security(("bearer" = [])),
     params(("id" = i64, Path, description = "World id")),
     responses((status = 200, body = PlayerStatsView), (status = 401, body = ErrorBody),
-        (status = 404, description = "No figures stored for the caller in this world yet", body = ErrorBody)))]
+        (status = 404, description = "No such world, or a private one of someone else", body = ErrorBody)))]
 pub async fn my_stats(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<axum::Json<PlayerStatsView>, ApiError> {
+    visible_summary(&state, id, Some(caller)).await?;
     let store = &state.api.store;
     let key = format!("{id}:{}", caller.id);
     let view = state
@@ -445,6 +484,11 @@ pub async fn my_stats(
                 .await
                 .map(PlayerStatsView::from)
         })
-        .await?;
-    Ok(axum::Json(view))
+        .await;
+    match view {
+        Ok(view) => Ok(axum::Json(view)),
+        // Nothing stored yet (a new world, or a player who has not played in it): all zeros.
+        Err(StoreError::NotFound) => Ok(axum::Json(PlayerStatsView::nothing_yet(id, caller.id))),
+        Err(e) => Err(e.into()),
+    }
 }
