@@ -210,6 +210,11 @@ impl Application {
                 request_timeout: config.request_timeout,
             },
         };
+        crate::quotas::governor::spawn(
+            config.quotas.clone(),
+            state.game.garden.worlds.clone(),
+            state.ops.shutdown.clone(),
+        );
         crate::quotas::guests::spawn(
             state.api.store.clone(),
             state.api.cache.clone(),

@@ -319,3 +319,117 @@ async fn unused_guests_are_removed_and_their_tokens_refused() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_guests_world_holds_at_most_its_quota_of_live_bodies() {
+    use protocol::v1::{ClientMessage, ErrorCode, ReplyBody, ServerMessage};
+    const CAP: usize = 8;
+    let app = spawn_app(|c| c.quotas.guest_world_max_bodies = CAP as u32).await;
+    let g = guest(&app).await;
+    let (status, world) = create(&app, &g, json!({"name": "tiny", "bodies": 0})).await;
+    assert_eq!(status, StatusCode::CREATED, "{world}");
+    assert_eq!(world["max_bodies"], CAP, "{world}");
+    let hello = ClientMessage::Hello {
+        request_id: 1,
+        protocol_hash: protocol::v1::protocol_hash_hex(),
+        token: Some(g.clone()),
+        world: world["id"].as_u64(),
+        resume_tick: None,
+        codecs: None,
+    };
+    let (mut c, _) = common::V1Client::join_as(&app, "cosmic.v1.json", hello).await;
+    c.next_frame().await;
+    let generated = c.view.bodies.len();
+    assert!(generated < CAP, "{generated} bodies generated");
+    // Asteroids far apart, one at a time, until the world says it is full.
+    let mut created = 0;
+    let code = loop {
+        let request_id = 10 + created as u32;
+        let angle = created as f64;
+        let position = [30_000.0 * angle.cos(), 30_000.0 * angle.sin(), 0.0];
+        let kind = "asteroid".into();
+        let create = ClientMessage::CreateBody {
+            request_id,
+            kind,
+            position,
+            velocity: None,
+        };
+        common::send_json(&mut c.ws, &create).await;
+        let outcome = c
+            .until(|m, _| match m {
+                ServerMessage::Reply {
+                    request_id: r,
+                    result: ReplyBody::BodyCreated { .. },
+                } if *r == request_id => Some(None),
+                ServerMessage::Error {
+                    request_id: Some(r),
+                    code,
+                    ..
+                } if *r == request_id => Some(Some(*code)),
+                _ => None,
+            })
+            .await;
+        match outcome {
+            None => created += 1,
+            Some(code) => break code,
+        }
+        assert!(created <= CAP, "more bodies than the cap were accepted");
+    };
+    assert_eq!(code, ErrorCode::WorldLimitReached);
+    assert_eq!(generated + created, CAP);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn worlds_over_a_lowered_budget_slow_down_and_the_servers_own_do_not() {
+    let app = spawn_app(|_| {}).await;
+    let p = player(&app, "slowed").await;
+    let (status, world) = create(
+        &app,
+        &p,
+        json!({"name": "big", "bodies": 1000, "tick_rate": 20}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{world}");
+    let id = world["id"].as_u64().unwrap();
+    let dir = app.dir.clone();
+    app.stop().await;
+
+    // The operator lowers the budget: the default world (60 bodies x 20 Hz = 1,200) leaves 10,000 of
+    // 11,200 for the player's 1,000 x 20 = 20,000, so it runs at half speed.
+    let app = common::spawn_app_in(dir, |c| {
+        c.quotas.node_budget = 11_200;
+        c.quotas.owner_budget_share = 1.0;
+    })
+    .await;
+    let worlds = &app.state.game.garden.worlds;
+    let period_ms = |id: u64| {
+        let w = worlds.get(id).unwrap();
+        w.stats
+            .period_nanos
+            .load(std::sync::atomic::Ordering::Relaxed)
+            / 1_000_000
+    };
+    let mut slowed = 0;
+    for _ in 0..100 {
+        slowed = period_ms(id);
+        if slowed >= 90 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        (90..=112).contains(&slowed),
+        "the player's world ticks every {slowed} ms"
+    );
+    assert_eq!(period_ms(1), 50, "the server's own world keeps its rate");
+    let speed = worlds
+        .get(id)
+        .unwrap()
+        .settings
+        .speed_percent
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!((45..=55).contains(&speed), "speed {speed} %");
+    assert!(metric(&app, "cosmic_worlds_slowed").await >= 1.0);
+    app.stop().await;
+}

@@ -104,9 +104,9 @@ pub fn spawn_world(
     // Readers see the world's size and rate from the start, not only after its first tick.
     let hz = world.balance().world.tick_rate_hz;
     let period = Duration::from_secs_f64(1.0 / f64::from(hz.max(1)));
-    stats
-        .period_nanos
-        .store(period.as_nanos() as u64, Ordering::Relaxed);
+    for p in [&stats.period_nanos, &stats.nominal_period_nanos] {
+        p.store(period.as_nanos() as u64, Ordering::Relaxed);
+    }
     let first = Arc::new(TickFrame::build(
         TickInput {
             world: options.id,
@@ -172,7 +172,9 @@ pub fn spawn_world(
 impl Actor {
     async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) {
         let hz = self.world.balance().world.tick_rate_hz;
-        let period = Duration::from_secs_f64(1.0 / f64::from(hz));
+        let nominal = Duration::from_secs_f64(1.0 / f64::from(hz));
+        let mut speed = 100;
+        let mut period = nominal;
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut idle_since: Option<Instant> = None;
@@ -191,6 +193,23 @@ impl Actor {
                     self.tick(period, lag).await;
                     self.background_writes();
                 }
+            }
+            let wanted = self
+                .settings
+                .speed_percent
+                .load(Ordering::Relaxed)
+                .clamp(1, 100);
+            if wanted != speed {
+                info!(
+                    world = self.options.id,
+                    from = speed,
+                    to = wanted,
+                    "World speed changed (simulation budget)."
+                );
+                speed = wanted;
+                period = nominal * 100 / speed;
+                interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
             }
             if !self.presence.is_empty() {
                 idle_since = None;

@@ -69,6 +69,10 @@ pub struct WorldSettings {
     pub max_players: AtomicU32,
     /// The account that created it (none: the server's own worlds).
     pub owner: Option<u64>,
+    /// The share of its tick rate the world runs at, in percent (100: full speed). The server lowers
+    /// it when the node is over its simulation budget: the world then ticks less often, each tick
+    /// simulating the same time step, so play slows down but stays exact.
+    pub speed_percent: AtomicU32,
 }
 
 impl Default for WorldSettings {
@@ -77,6 +81,7 @@ impl Default for WorldSettings {
             public: AtomicBool::new(true),
             max_players: AtomicU32::new(u32::MAX),
             owner: None,
+            speed_percent: AtomicU32::new(100),
         }
     }
 }
@@ -110,8 +115,10 @@ pub struct WorldStats {
     pub last_tick_nanos: AtomicU64,
     /// When the last tick ended (Unix milliseconds; 0 before the first).
     pub last_tick_at_ms: AtomicU64,
-    /// The tick period in nanoseconds.
+    /// The tick period in nanoseconds, as the world now runs.
     pub period_nanos: AtomicU64,
+    /// The period at full speed (from the world's tick rate).
+    pub nominal_period_nanos: AtomicU64,
     /// Per codec: frames, bytes in, bytes out, nanoseconds (index = codec byte).
     pub codec: [[AtomicU64; 4]; 4],
 }

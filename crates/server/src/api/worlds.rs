@@ -91,6 +91,9 @@ pub struct WorldSummary {
     /// Bodies in the running world.
     pub bodies: u64,
     pub running: bool,
+    /// Live bodies the world may hold at most (its owner's quota when it was created).
+    #[serde(default)]
+    pub max_bodies: Option<i32>,
 }
 
 /// A player's stored figures in one world, as the world actor last wrote them.
@@ -225,6 +228,7 @@ fn from_row(row: &WorldRow, members: i64) -> WorldSummary {
         tick: 0,
         bodies: 0,
         running: false,
+        max_bodies: row.max_bodies,
     }
 }
 
@@ -297,6 +301,7 @@ pub async fn create_world(
         )?,
         seed: i64::from(rand::random::<u32>()),
         owner_id: Some(caller.id),
+        max_bodies: None,
     };
     let quotas = &state.api.quotas;
     // One creation at a time: the count, the budget and the insert cannot interleave.
@@ -314,6 +319,12 @@ pub async fn create_world(
         crate::metrics::quotas::refused("world", refusal.reason());
         return Err(refusal.into());
     }
+    // Players add bodies as they play: the owner's quota caps how many the world may ever hold.
+    let cap = quotas.config.limits(caller.guest).world_max_bodies;
+    let new = NewWorld {
+        max_bodies: Some(cap.min(state.game.balance.world.max_bodies).max(1) as i32),
+        ..new
+    };
     let row = state.api.store.create_world(&new).await?;
     quotas.reserve(row.id as u64, ask.bodies);
     let task = start_one(

@@ -232,6 +232,7 @@ pub(super) async fn seed(state: &server::state::AppState, id: &str) -> anyhow::R
                 seed: w as i64,
                 bodies: 100,
                 owner_id: None,
+                max_bodies: None,
             })
             .await?;
         worlds.push(row.id);

@@ -192,6 +192,8 @@ pub const KEYS: &[KeyInfo] = &[
         count("quotas.player_world_bodies", 0.0, "0 to 5000"),
         5000.0,
     ),
+    count("quotas.guest_world_max_bodies", 1.0, "a count, 1 or more"),
+    count("quotas.player_world_max_bodies", 1.0, "a count, 1 or more"),
     bounded(count("quotas.guest_tick_rate", 1.0, "1 to 60"), 60.0),
     bounded(count("quotas.player_tick_rate", 1.0, "1 to 60"), 60.0),
     bounded(

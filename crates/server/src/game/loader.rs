@@ -51,6 +51,7 @@ pub async fn start_all(
                     seed: default.seed as i64,
                     bodies: default.bodies as i32,
                     owner_id: None,
+                    max_bodies: None,
                 })
                 .await?,
         );
@@ -89,6 +90,7 @@ pub async fn start_one(
         public: row.public.into(),
         max_players: (row.max_players.max(1) as u32).into(),
         owner: row.owner_id.map(|o| o as u64),
+        ..WorldSettings::default()
     };
     let (handle, task) = spawn_world(world, options, Arc::new(settings), shutdown);
     registry.insert(handle);
@@ -104,6 +106,9 @@ pub async fn restore(
     let started = Instant::now();
     let mut balance = balance.clone();
     balance.world.tick_rate_hz = row.tick_rate.clamp(1, 60) as u32;
+    if let Some(cap) = row.max_bodies {
+        balance.world.max_bodies = balance.world.max_bodies.min(cap.max(1) as u32);
+    }
     let balance = Arc::new(balance);
     let snapshot = store.latest_snapshot(row.id).await?;
     let from = snapshot.as_ref().map_or(0, |s| s.tick);

@@ -55,6 +55,7 @@ pub use gateway::metrics::{
 pub const AUTH_THROTTLED_TOTAL: &str = "cosmic_auth_throttled_total";
 pub const QUOTA_REFUSALS_TOTAL: &str = "cosmic_quota_refusals_total";
 pub const GUESTS_REMOVED_TOTAL: &str = "cosmic_guests_removed_total";
+pub const WORLDS_SLOWED: &str = "cosmic_worlds_slowed";
 pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
 pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
 pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";
@@ -121,6 +122,11 @@ pub const ALL: &[Def] = &[
         GUESTS_REMOVED_TOTAL,
         Unit::Count,
         "Guest accounts removed after quotas.guest_ttl_days without use.",
+    ),
+    gauge(
+        WORLDS_SLOWED,
+        Unit::Count,
+        "Worlds running below full speed because the node is over quotas.node_budget.",
     ),
     gauge(
         HTTP_CONNECTIONS,

@@ -41,17 +41,22 @@ pub fn usage(worlds: &WorldRegistry, reserved: &DashMap<u64, u64>, owner: u64) -
     for w in worlds.all() {
         let live = w.stats.bodies.load(Ordering::Relaxed);
         let bodies = reserved.get(&w.id).map_or(live, |r| live.max(*r));
-        let period = w.stats.period_nanos.load(Ordering::Relaxed);
-        let rate = (1_000_000_000 + period / 2)
-            .checked_div(period)
-            .unwrap_or(0);
-        let c = cost(bodies, rate);
+        let c = cost(bodies, nominal_rate(&w));
         usage.node = usage.node.saturating_add(c);
         if w.settings.owner == Some(owner) {
             usage.owner = usage.owner.saturating_add(c);
         }
     }
     usage
+}
+
+/// A world's ticks per second at full speed (a world slowed down still counts at its full rate: it
+/// is sped up again as soon as the budget allows).
+pub fn nominal_rate(w: &garden::worlds::WorldHandle) -> u64 {
+    let period = w.stats.nominal_period_nanos.load(Ordering::Relaxed);
+    (1_000_000_000 + period / 2)
+        .checked_div(period)
+        .unwrap_or(0)
 }
 
 /// Admits a world costing `extra`, or says which budget it would break.

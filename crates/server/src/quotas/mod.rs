@@ -1,15 +1,16 @@
 //! Quotas: how much one account or one client address may create, so that nobody can take what
 //! everyone shares. Guests get smaller quotas than registered players: worlds owned, bodies a new
-//! world is generated with, its tick rate and its player cap. New worlds and guest accounts are also
+//! world is generated with, the live bodies it may ever hold, its tick rate and its player cap. New worlds and guest accounts are also
 //! rate-limited per client address, and every world counts against this node's simulation budget
-//! ([`budget`]), of which one owner may take only a share. Stale guest accounts are removed
-//! ([`guests`]).
+//! ([`budget`]), of which one owner may take only a share; worlds that outgrow it while running are
+//! slowed down ([`governor`]). Stale guest accounts are removed ([`guests`]).
 //!
 //! A refusal is a [`Refusal`]; the API turns it into a typed error (403 `quota_exceeded`, 429
 //! `too_many_requests`, 503 `simulation_budget_exhausted`).
 
 mod address_rate;
 pub mod budget;
+pub mod governor;
 pub mod guests;
 
 use std::net::IpAddr;
@@ -31,6 +32,10 @@ pub struct QuotaConfig {
     /// Bodies a guest's new world may be generated with.
     pub guest_world_bodies: u32,
     pub player_world_bodies: u32,
+    /// Live bodies a guest's world may ever hold (players add bodies as they play); fixed when the
+    /// world is created.
+    pub guest_world_max_bodies: u32,
+    pub player_world_max_bodies: u32,
     /// Ticks per second a guest's world may run at.
     pub guest_tick_rate: u32,
     pub player_tick_rate: u32,
@@ -57,6 +62,8 @@ impl Default for QuotaConfig {
             player_worlds: 10,
             guest_world_bodies: 1_000,
             player_world_bodies: 5_000,
+            guest_world_max_bodies: 2_000,
+            player_world_max_bodies: 20_000,
             guest_tick_rate: 20,
             player_tick_rate: 60,
             guest_max_players: 100,
@@ -75,6 +82,7 @@ impl Default for QuotaConfig {
 pub struct Limits {
     pub worlds: u32,
     pub world_bodies: u32,
+    pub world_max_bodies: u32,
     pub tick_rate: u32,
     pub max_players: u32,
     /// `guests` or `players`, for messages.
@@ -87,6 +95,7 @@ impl QuotaConfig {
             Limits {
                 worlds: self.guest_worlds,
                 world_bodies: self.guest_world_bodies,
+                world_max_bodies: self.guest_world_max_bodies,
                 tick_rate: self.guest_tick_rate,
                 max_players: self.guest_max_players,
                 who: "guests",
@@ -95,6 +104,7 @@ impl QuotaConfig {
             Limits {
                 worlds: self.player_worlds,
                 world_bodies: self.player_world_bodies,
+                world_max_bodies: self.player_world_max_bodies,
                 tick_rate: self.player_tick_rate,
                 max_players: self.player_max_players,
                 who: "players",

@@ -266,17 +266,31 @@ impl Store {
 }
 
 fn migrations(kind: BackendKind) -> Vec<Migration> {
-    let init = match kind {
-        BackendKind::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
-        BackendKind::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
+    let files = match kind {
+        BackendKind::Sqlite => [
+            include_str!("../../migrations/sqlite/0001_init.sql"),
+            include_str!("../../migrations/sqlite/0002_world_body_cap.sql"),
+        ],
+        BackendKind::Postgres => [
+            include_str!("../../migrations/postgres/0001_init.sql"),
+            include_str!("../../migrations/postgres/0002_world_body_cap.sql"),
+        ],
     };
-    vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        init.into_sql_str(),
-        false,
-    )]
+    let names = ["init", "world_body_cap"];
+    files
+        .into_iter()
+        .zip(names)
+        .zip(1..)
+        .map(|((sql, name), version)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect()
 }
 
 /// The URL without its password, for messages.

@@ -16,6 +16,8 @@ pub struct WorldRow {
     pub bodies: i32,
     pub owner_id: Option<i64>,
     pub created_at: i64,
+    /// The world's cap on live bodies (none: the balance's `world.max_bodies`).
+    pub max_bodies: Option<i32>,
 }
 
 /// A world to create.
@@ -28,6 +30,8 @@ pub struct NewWorld {
     pub seed: i64,
     pub bodies: i32,
     pub owner_id: Option<i64>,
+    /// Live bodies at most (none: the balance's limit).
+    pub max_bodies: Option<i32>,
 }
 
 /// Changes to a world's settings (`None` keeps the value).
@@ -85,9 +89,9 @@ pub struct StatsSummary {
 impl Store {
     pub async fn create_world(&self, w: &NewWorld) -> Result<WorldRow> {
         Ok(on_pool!(self, p => sqlx::query_as::<_, WorldRow>(
-            "INSERT INTO worlds (name, public, max_players, tick_rate, seed, bodies, owner_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at")
+            "INSERT INTO worlds (name, public, max_players, tick_rate, seed, bodies, owner_id, created_at, max_bodies) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at, max_bodies")
             .bind(&w.name)
             .bind(w.public)
             .bind(w.max_players)
@@ -96,13 +100,14 @@ impl Store {
             .bind(w.bodies)
             .bind(w.owner_id)
             .bind(now_ms())
+            .bind(w.max_bodies)
             .fetch_one(p)
             .await)?)
     }
 
     pub async fn world(&self, id: i64) -> Result<WorldRow> {
         Ok(on_pool!(self, p => sqlx::query_as::<_, WorldRow>(
-            "SELECT id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at \
+            "SELECT id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at, max_bodies \
              FROM worlds WHERE id = $1")
             .bind(id)
             .fetch_one(p)
@@ -112,7 +117,7 @@ impl Store {
     /// Every world, oldest first.
     pub async fn worlds(&self) -> Result<Vec<WorldRow>> {
         Ok(on_pool!(self, p => sqlx::query_as::<_, WorldRow>(
-            "SELECT id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at \
+            "SELECT id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at, max_bodies \
              FROM worlds ORDER BY id")
             .fetch_all(p)
             .await)?)
@@ -122,7 +127,7 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as::<_, WorldRow>(
             "UPDATE worlds SET name = COALESCE($1, name), public = COALESCE($2, public), \
              max_players = COALESCE($3, max_players), tick_rate = COALESCE($4, tick_rate) WHERE id = $5 \
-             RETURNING id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at")
+             RETURNING id, name, public, max_players, tick_rate, seed, bodies, owner_id, created_at, max_bodies")
             .bind(&s.name)
             .bind(s.public)
             .bind(s.max_players)
