@@ -20,19 +20,21 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: the nightly toolchain is missing (rustup toolchain install nightly)" >&2
   exit 1
 fi
+# The fuzz build (sanitizers, coverage) is kept between runs: the config target builds the whole server.
+build_dir=${COSMIC_FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cosmic/fuzz-target}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list --fuzz-dir fuzz)
 fi
 echo "fuzz: building ${targets[*]}" >&2
-cargo +nightly fuzz build --fuzz-dir fuzz >&2
+cargo +nightly fuzz build --fuzz-dir fuzz --target-dir "$build_dir" >&2
 summary="{"
 for t in "${targets[@]}"; do
   work=$(mktemp -d)
   mkdir -p "fuzz/corpus/$t"
   log=$(mktemp)
   echo "fuzz: $t for ${seconds} s" >&2
-  if ! cargo +nightly fuzz run --fuzz-dir fuzz "$t" "$work" "fuzz/corpus/$t" -- \
+  if ! cargo +nightly fuzz run --fuzz-dir fuzz --target-dir "$build_dir" "$t" "$work" "fuzz/corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz: $t FAILED (input saved under fuzz/artifacts/$t/)" >&2
