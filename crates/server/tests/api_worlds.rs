@@ -9,26 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::store::PlayerStatsRow;
 
-use common::{TestApp, backends, spawn_app_on};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().request(method, app.http(path));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use common::{TestApp, backends, call, spawn_app_on};
 
 /// A new guest's access token and user id.
 async fn guest(app: &TestApp) -> (String, i64) {

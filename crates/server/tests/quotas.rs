@@ -13,26 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 
-use common::{TestApp, backends, spawn_app, spawn_app_on};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().request(method, app.http(path));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use common::{TestApp, backends, call, spawn_app, spawn_app_on};
 
 async fn guest(app: &TestApp) -> String {
     let (status, body) = call(app, Method::POST, "/api/auth/guest", None, None).await;

@@ -363,3 +363,24 @@ pub async fn guest_token(app: &TestApp) -> String {
         .unwrap();
     server::api::auth::issue_access(&app.state.api.auth, user.id, true).unwrap()
 }
+
+/// One REST call with an optional bearer token and JSON body: the status and the JSON answer (`Null` when
+/// the body is not JSON).
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new().request(method, app.http(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
