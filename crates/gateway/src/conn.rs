@@ -42,7 +42,7 @@ pub(crate) async fn run<A: Application>(
     async move {
         let metrics = crate::metrics::for_app(app.name(), app.protocols().iter().map(|p| p.label));
         metrics.opened(protocol.label);
-        let options = gateway.options.clone();
+        let options = app.limits().unwrap_or_else(|| gateway.options.clone());
         let (out, rx) = mpsc::channel(options.outbound_queue);
         let closer = Arc::new(Closer::default());
         let link = Link::new(out.clone(), closer.clone(), id, gateway.registry.clone());

@@ -70,6 +70,12 @@ pub trait Application: Clone + Send + Sync + 'static {
         link: Link,
     ) -> impl Future<Output = Result<Self::Session, CloseReason>> + Send;
 
+    /// The limits this application's connections run under, when they differ from the gateway's (a
+    /// live-show controller sends 60 changes a second; a garden client far fewer).
+    fn limits(&self) -> Option<std::sync::Arc<crate::WsOptions>> {
+        None
+    }
+
     /// The last message before the server's close frame, in `protocol`'s words (e.g. "closing: come
     /// back in 2 s" on shutdown). Not sent when the client closed first.
     fn farewell(&self, protocol: Protocol, reason: &CloseReason) -> Option<Message> {

@@ -187,7 +187,19 @@ impl Application {
             auth: api.auth.clone(),
         };
         crate::metrics::install();
+        let live_store = std::sync::Arc::new(crate::live_sessions::LiveStore(api.store.clone()));
+        let rooms = live::Rooms::new(
+            live_store.clone(),
+            live::RoomOptions::default(),
+            shutdown.clone(),
+        );
+        rooms
+            .restore()
+            .await
+            .map_err(|e| anyhow::anyhow!("restoring live rooms: {e}"))?;
+        let live = live::Live::new(rooms, live_store, &config.ws);
         let state = AppState {
+            live,
             gateway: Gateway::new(config.ws.clone(), shutdown.clone()),
             game: GameState {
                 garden: Garden {
@@ -287,6 +299,7 @@ impl Application {
                 );
             }
         }
+        self.state.live.rooms.stopped().await;
         self.state.api.store.close().await;
         info!("Stopped.");
         Ok(())
@@ -300,6 +313,7 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.web.client.hsts;
     Router::new()
         .route("/ws", get(crate::game::upgrade))
+        .route("/live", get(crate::live_sessions::upgrade))
         .route("/metrics", get(crate::scrape::serve).layer(no_store()))
         .merge(crate::health::router().layer(no_store()))
         .nest(

@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod config;
 pub mod game;
 pub mod health;
+pub mod live_sessions;
 pub mod metrics;
 pub mod quotas;
 pub mod request_id;

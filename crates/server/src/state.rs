@@ -21,6 +21,8 @@ pub struct AppState {
     /// The real-time fabric: WebSocket options and the registry of every open connection.
     pub gateway: Gateway,
     pub game: GameState,
+    /// Live sessions (v1z3r): the node's rooms.
+    pub live: live::Live,
     pub api: ApiState,
     pub web: WebState,
     pub ops: OpsState,

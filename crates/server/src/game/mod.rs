@@ -53,6 +53,21 @@ pub struct WsQuery {
     pub token: Option<String>,
 }
 
+/// Who an upgrade's `?token=` belongs to: no token, a valid one of an existing account, or refused.
+pub async fn principal(state: &AppState, token: Option<&str>) -> Principal {
+    let Some(token) = token else {
+        return Principal::Anonymous;
+    };
+    let Ok(claims) = crate::tokens::verify_access(&state.api.auth, token) else {
+        return Principal::Rejected;
+    };
+    let api = &state.api;
+    match crate::accounts::exists(&api.store, &api.cache, claims.sub).await {
+        Ok(true) => Principal::Account(claims.sub as u64),
+        _ => Principal::Rejected,
+    }
+}
+
 /// `GET /ws`: the garden's WebSocket (v0 without a subprotocol, v1 with `cosmic.v1.bin` / `.json`).
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -70,19 +85,7 @@ pub async fn upgrade(
         crate::metrics::quotas::refused("guest", refusal.reason());
         return too_many_guests(&refusal);
     }
-    let principal = match &query.token {
-        None => Principal::Anonymous,
-        Some(t) => match crate::tokens::verify_access(&state.api.auth, t) {
-            Ok(claims) => {
-                let api = &state.api;
-                match crate::accounts::exists(&api.store, &api.cache, claims.sub).await {
-                    Ok(true) => Principal::Account(claims.sub as u64),
-                    _ => Principal::Rejected,
-                }
-            }
-            Err(_) => Principal::Rejected,
-        },
-    };
+    let principal = principal(&state, query.token.as_deref()).await;
     state.gateway.upgrade(
         ws,
         state.game.garden.clone(),

@@ -104,6 +104,8 @@ pub fn hot() -> &'static Hot {
         // The applications' own handles, so their series exist (at 0) from the start.
         gateway::metrics::for_app(garden::APP, garden::PROTOCOLS.iter().map(|p| p.label));
         garden::metrics::hot();
+        gateway::metrics::for_app(live::APP, live::PROTOCOLS.iter().map(|p| p.label));
+        live::metrics::register();
         Hot::register()
     })
 }

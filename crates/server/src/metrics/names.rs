@@ -52,6 +52,9 @@ pub use gateway::metrics::{
     WS_BYTES_TOTAL, WS_CONNECTIONS, WS_CONNECTIONS_ACCEPTED_TOTAL, WS_CONNECTIONS_CLOSED_TOTAL,
     WS_MESSAGES_TOTAL,
 };
+pub use live::metrics::{
+    LIVE_FANOUT_MESSAGES_TOTAL, LIVE_MESSAGES_TOTAL, LIVE_PARTICIPANTS, LIVE_ROOMS,
+};
 pub const AUTH_THROTTLED_TOTAL: &str = "cosmic_auth_throttled_total";
 pub const QUOTA_REFUSALS_TOTAL: &str = "cosmic_quota_refusals_total";
 pub const GUESTS_REMOVED_TOTAL: &str = "cosmic_guests_removed_total";
@@ -138,6 +141,22 @@ pub const ALL: &[Def] = &[
         Unit::Count,
         "Connections refused by reason: per_address (over http.max_connections_per_address: a 429) or \
          server_full (over http.max_connections: health checks only, a 503 for the rest).",
+    ),
+    gauge(LIVE_ROOMS, Unit::Count, "Live-session rooms on this node."),
+    gauge(
+        LIVE_PARTICIPANTS,
+        Unit::Count,
+        "Members of live rooms, by role (host, controller, display, viewer).",
+    ),
+    counter(
+        LIVE_MESSAGES_TOTAL,
+        Unit::Count,
+        "Live-session messages handled by rooms, by type (an operation or an envelope type).",
+    ),
+    counter(
+        LIVE_FANOUT_MESSAGES_TOTAL,
+        Unit::Count,
+        "Messages written to live-room members by relays and presence (one per member reached).",
     ),
     gauge(
         WS_CONNECTIONS,

@@ -5,6 +5,7 @@
 //! This module owns SQL and migrations; it knows nothing of HTTP, tokens or the simulation's rules.
 
 mod journal;
+mod live;
 mod users;
 mod worlds;
 
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 use tracing::{info, warn};
 
 pub use journal::Snapshot;
+pub use live::LiveRoomRow;
 pub use users::{NewUser, RefreshToken, User};
 pub use worlds::{
     LeaderboardEntry, LeaderboardMetric, NewWorld, PlayerStatsRow, StatsSummary, WorldRow,
@@ -270,13 +272,15 @@ fn migrations(kind: BackendKind) -> Vec<Migration> {
         BackendKind::Sqlite => [
             include_str!("../../migrations/sqlite/0001_init.sql"),
             include_str!("../../migrations/sqlite/0002_world_body_cap.sql"),
+            include_str!("../../migrations/sqlite/0004_live_rooms.sql"),
         ],
         BackendKind::Postgres => [
             include_str!("../../migrations/postgres/0001_init.sql"),
             include_str!("../../migrations/postgres/0002_world_body_cap.sql"),
+            include_str!("../../migrations/postgres/0004_live_rooms.sql"),
         ],
     };
-    let names = ["init", "world_body_cap"];
+    let names = ["init", "world_body_cap", "live_rooms"];
     files
         .into_iter()
         .zip(names)

@@ -1,0 +1,477 @@
+//! One task per room: it owns the room's members and its show state, applies operations one at a
+//! time from a bounded mailbox, relays messages to the other members, and keeps the room in the store
+//! (at most once a second while it changes, and when it stops).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway::{Link, Message, Utf8Bytes};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{info, warn};
+
+use crate::envelope::Envelope;
+use crate::error::{ErrorCode, LiveError};
+use crate::room::{Capabilities, ConflictPolicy, Participant, Role, RoomMeta, RoomView, iso8601};
+use crate::seams::{RoomStore, StoredRoom};
+use crate::state::{Limits, Op, ShowState, Taps};
+
+/// Messages a room's mailbox holds at most; a full one answers `unavailable`.
+pub const MAILBOX: usize = 1024;
+/// How long a host's write to a path shields it from others in a `host_wins` room.
+pub const HOST_WINS_MS: i64 = 1_000;
+
+/// A joiner, as its session describes it.
+#[derive(Debug)]
+pub struct Joiner {
+    pub conn: u64,
+    pub link: Link,
+    pub account: u64,
+    pub name: String,
+    /// The role asked for (`host` only counts for the room's owner).
+    pub role: Option<String>,
+    /// The id the client goes by (its `source`), kept as the participant id when free.
+    pub id_hint: Option<String>,
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+/// What a room is asked.
+#[derive(Debug)]
+pub enum ToRoom {
+    Join {
+        joiner: Joiner,
+        reply: oneshot::Sender<Result<(RoomView, Participant), LiveError>>,
+    },
+    Leave {
+        conn: u64,
+    },
+    /// An operation on the state; `relay` is the envelope type and data the other members get (the
+    /// sender's own words), or none for the server's rendering of the operation.
+    Apply {
+        conn: u64,
+        op: Op,
+        relay: Option<(&'static str, Value)>,
+        reply: oneshot::Sender<Result<u64, LiveError>>,
+    },
+    /// A message for the other members (or one of them: `target`), checked against the sender's
+    /// capabilities when it is a control message.
+    Relay {
+        conn: u64,
+        kind: &'static str,
+        data: Value,
+        target: Option<String>,
+        control: bool,
+        reply: oneshot::Sender<Result<(), LiveError>>,
+    },
+    /// The host sets a member's role (capabilities follow it).
+    SetRole {
+        conn: u64,
+        participant: String,
+        role: Role,
+        reply: oneshot::Sender<Result<Participant, LiveError>>,
+    },
+    State {
+        reply: oneshot::Sender<(ShowState, RoomView)>,
+    },
+}
+
+#[derive(Debug)]
+struct Member {
+    link: Link,
+    participant: Participant,
+}
+
+/// A room's task state.
+#[derive(Debug)]
+pub struct RoomActor {
+    pub meta: RoomMeta,
+    pub state: ShowState,
+    pub last_active: i64,
+    pub limits: Limits,
+    pub store: Arc<dyn RoomStore>,
+    pub empty_ttl: Duration,
+    members: HashMap<u64, Member>,
+    /// `host_wins`: path → the host's last write (ms).
+    host_writes: HashMap<String, i64>,
+    taps: Taps,
+    dirty: bool,
+}
+
+impl RoomActor {
+    pub fn new(
+        meta: RoomMeta,
+        state: ShowState,
+        last_active: i64,
+        limits: Limits,
+        store: Arc<dyn RoomStore>,
+        empty_ttl: Duration,
+    ) -> Self {
+        Self {
+            meta,
+            state,
+            last_active,
+            limits,
+            store,
+            empty_ttl,
+            members: HashMap::new(),
+            host_writes: HashMap::new(),
+            taps: Taps::default(),
+            dirty: false,
+        }
+    }
+
+    fn view(&self) -> RoomView {
+        let mut participants: Vec<_> = self
+            .members
+            .values()
+            .map(|m| m.participant.clone())
+            .collect();
+        participants.sort_by(|a, b| a.joined_at.cmp(&b.joined_at).then(a.id.cmp(&b.id)));
+        RoomView {
+            id: self.meta.id.clone(),
+            code: self.meta.code.clone(),
+            name: self.meta.name.clone(),
+            description: self.meta.description.clone(),
+            max_participants: self.meta.max_participants,
+            participants,
+            created_at: iso8601(self.meta.created_at),
+            is_private: self.meta.is_private,
+            owner_id: self.meta.owner.to_string(),
+            settings: self.meta.settings,
+        }
+    }
+
+    fn stored(&self) -> StoredRoom {
+        StoredRoom {
+            id: self.meta.id.clone(),
+            code: self.meta.code.clone(),
+            owner: self.meta.owner,
+            meta: serde_json::to_string(&self.meta).unwrap_or_default(),
+            state: serde_json::to_string(&self.state).unwrap_or_default(),
+            last_active: self.last_active,
+        }
+    }
+
+    async fn save(&mut self) {
+        match self.store.save_room(&self.stored()).await {
+            Ok(()) => self.dirty = false,
+            Err(e) => {
+                warn!(room = %self.meta.id, error = %e, "Cannot save a live room; will retry.")
+            }
+        }
+    }
+
+    /// Sends `text` to every member but `except`.
+    fn fan_out(&self, text: String, except: Option<u64>) {
+        let text = Utf8Bytes::from(text);
+        for (conn, m) in &self.members {
+            if Some(*conn) != except {
+                m.link.message(Message::Text(text.clone()));
+            }
+        }
+        crate::metrics::fanned_out(self.members.len() - usize::from(except.is_some()));
+    }
+
+    fn presence(&self, event: &str, who: &Participant, except: Option<u64>) {
+        let data = json!({ "event": event, "roomId": self.meta.id, "participant": who });
+        let text = Envelope::new("broadcast", "server", data)
+            .room(&self.meta.id)
+            .text();
+        self.fan_out(text, except);
+    }
+
+    fn join(&mut self, j: Joiner) -> Result<(RoomView, Participant), LiveError> {
+        if let Some(m) = self.members.get(&j.conn) {
+            return Ok((self.view(), m.participant.clone()));
+        }
+        if self.members.len() >= self.meta.max_participants as usize {
+            return Err(LiveError::new(ErrorCode::RoomFull, "the room is full"));
+        }
+        let role = if j.account == self.meta.owner {
+            Role::Host
+        } else {
+            Role::requested(j.role.as_deref(), self.meta.settings.allow_guest_control)
+        };
+        let taken = |id: &str| self.members.values().any(|m| m.participant.id == id);
+        let id = j
+            .id_hint
+            .filter(|h| !h.is_empty() && h.len() <= 64 && !taken(h))
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let now = iso8601(crate::now_ms());
+        let participant = Participant {
+            id,
+            name: j.name,
+            role,
+            joined_at: now.clone(),
+            last_seen: now,
+            capabilities: Capabilities::of(role),
+            metadata: j.metadata,
+        };
+        self.presence("participant_joined", &participant, None);
+        self.members.insert(
+            j.conn,
+            Member {
+                link: j.link,
+                participant: participant.clone(),
+            },
+        );
+        crate::metrics::joined(role);
+        self.touch();
+        Ok((self.view(), participant))
+    }
+
+    fn leave(&mut self, conn: u64) {
+        if let Some(m) = self.members.remove(&conn) {
+            crate::metrics::left(m.participant.role);
+            self.presence("participant_left", &m.participant, None);
+            self.touch();
+        }
+    }
+
+    fn touch(&mut self) {
+        self.last_active = crate::now_ms();
+        self.dirty = true;
+    }
+
+    fn member(&self, conn: u64) -> Result<&Member, LiveError> {
+        self.members
+            .get(&conn)
+            .ok_or_else(|| LiveError::new(ErrorCode::NotInRoom, "join the room first"))
+    }
+
+    fn may(&self, conn: u64, op: &Op) -> Result<Role, LiveError> {
+        let m = self.member(conn)?;
+        let caps = m.participant.capabilities;
+        let allowed = if op.manages_layers() {
+            caps.can_manage_layers
+        } else {
+            caps.can_control_visuals
+        };
+        if !allowed {
+            return Err(LiveError::forbidden("change the show"));
+        }
+        Ok(m.participant.role)
+    }
+
+    fn apply(&mut self, conn: u64, op: Op) -> Result<u64, LiveError> {
+        let role = self.may(conn, &op)?;
+        let now = crate::now_ms();
+        let op = match op {
+            Op::Tap => match self.taps.tap(now) {
+                Some(tempo) => Op::SetTempo { tempo },
+                // One tap alone changes nothing yet.
+                None => return Ok(self.state.version),
+            },
+            op => op,
+        };
+        let paths = op.paths();
+        if self.meta.settings.conflict_resolution == ConflictPolicy::HostWins {
+            if role == Role::Host {
+                for p in &paths {
+                    self.host_writes.insert(p.clone(), now);
+                }
+            } else {
+                self.host_writes.retain(|_, at| now - *at < HOST_WINS_MS);
+                let clash = self.host_writes.keys().find(|hp| {
+                    paths.iter().any(|p| {
+                        p == "*"
+                            || *hp == "*"
+                            || p.starts_with(hp.as_str())
+                            || hp.starts_with(p.as_str())
+                    })
+                });
+                if let Some(hp) = clash {
+                    return Err(LiveError::new(
+                        ErrorCode::Conflict,
+                        format!("the host changed {hp} less than a second ago"),
+                    ));
+                }
+            }
+        }
+        self.state.apply(op, now, &self.limits)?;
+        self.touch();
+        Ok(self.state.version)
+    }
+
+    fn relay(
+        &self,
+        conn: u64,
+        kind: &'static str,
+        data: Value,
+        target: Option<String>,
+        control: bool,
+    ) -> Result<(), LiveError> {
+        let m = self.member(conn)?;
+        if control && !m.participant.capabilities.can_control_visuals {
+            return Err(LiveError::forbidden(&format!("send {kind}")));
+        }
+        let source = m.participant.id.as_str();
+        match target {
+            None => {
+                let text = Envelope::new(kind, source, data).room(&self.meta.id).text();
+                self.fan_out(text, Some(conn));
+            }
+            Some(target) => {
+                let to = self
+                    .members
+                    .values()
+                    .find(|m| m.participant.id == target)
+                    .ok_or_else(|| {
+                        LiveError::new(ErrorCode::NotFound, format!("no participant {target:?}"))
+                    })?;
+                let text = Envelope::new(kind, source, data)
+                    .room(&self.meta.id)
+                    .target(&target)
+                    .text();
+                to.link.text(text);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_role(&mut self, conn: u64, id: &str, role: Role) -> Result<Participant, LiveError> {
+        if self.member(conn)?.participant.role != Role::Host {
+            return Err(LiveError::forbidden("grant or revoke control"));
+        }
+        if role == Role::Host {
+            return Err(LiveError::new(
+                ErrorCode::InvalidOperation,
+                "a room has one host",
+            ));
+        }
+        let m = self
+            .members
+            .values_mut()
+            .find(|m| m.participant.id == id)
+            .ok_or_else(|| LiveError::new(ErrorCode::NotFound, format!("no participant {id:?}")))?;
+        if m.participant.role == Role::Host {
+            return Err(LiveError::new(
+                ErrorCode::InvalidOperation,
+                "the host keeps its role",
+            ));
+        }
+        crate::metrics::left(m.participant.role);
+        crate::metrics::joined(role);
+        m.participant.role = role;
+        m.participant.capabilities = Capabilities::of(role);
+        let p = m.participant.clone();
+        self.presence("role_changed", &p, None);
+        Ok(p)
+    }
+
+    /// The server's rendering of an accepted operation for the other members.
+    fn rendering(op_name: &str, state: &ShowState, op: &Op) -> (&'static str, Value) {
+        match op {
+            Op::SetParameters { .. } | Op::RemoveParameters { .. } => (
+                "parameter_update",
+                json!({ "op": op, "version": state.version }),
+            ),
+            Op::ReplaceState { .. } => ("sync_state", json!({ "state": state })),
+            Op::SetTempo { .. } | Op::Tap => (
+                "sync_state",
+                json!({ "tempo": state.tempo, "version": state.version }),
+            ),
+            _ => (
+                "layer_update",
+                json!({ "op": op, "name": op_name, "version": state.version, "layers": state.layers }),
+            ),
+        }
+    }
+
+    /// Runs until the registry drops the room, the server stops, or the room stays empty past its
+    /// time to live (it is then deleted).
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<ToRoom>,
+        mut shutdown: watch::Receiver<bool>,
+        on_expired: impl FnOnce(&str) + Send,
+    ) {
+        let mut save = tokio::time::interval(Duration::from_secs(1));
+        save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut sweep = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg),
+                    None => break,
+                },
+                _ = save.tick() => if self.dirty { self.save().await },
+                _ = sweep.tick() => {
+                    let idle = crate::now_ms() - self.last_active;
+                    if self.members.is_empty() && idle >= self.empty_ttl.as_millis() as i64 {
+                        info!(room = %self.meta.id, "Removing a live room nobody was in for its time to live.");
+                        on_expired(&self.meta.id);
+                        if let Err(e) = self.store.delete_room(&self.meta.id).await {
+                            warn!(room = %self.meta.id, error = %e, "Cannot delete an expired live room.");
+                        }
+                        return;
+                    }
+                }
+                changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { break },
+            }
+        }
+        if self.dirty {
+            self.save().await;
+        }
+    }
+
+    fn handle(&mut self, msg: ToRoom) {
+        match msg {
+            ToRoom::Join { joiner, reply } => {
+                let _ = reply.send(self.join(joiner));
+            }
+            ToRoom::Leave { conn } => self.leave(conn),
+            ToRoom::Apply {
+                conn,
+                op,
+                relay,
+                reply,
+            } => {
+                let name = op.name();
+                crate::metrics::message(name);
+                let rendered = relay.is_none().then(|| op.clone());
+                let result = self.apply(conn, op);
+                if result.is_ok() {
+                    let source = self
+                        .members
+                        .get(&conn)
+                        .map(|m| m.participant.id.clone())
+                        .unwrap_or_default();
+                    let (kind, data) = match (relay, rendered) {
+                        (Some(relay), _) => relay,
+                        (None, Some(op)) => Self::rendering(name, &self.state, &op),
+                        (None, None) => ("broadcast", Value::Null),
+                    };
+                    let text = Envelope::new(kind, &source, data)
+                        .room(&self.meta.id)
+                        .text();
+                    self.fan_out(text, Some(conn));
+                }
+                let _ = reply.send(result);
+            }
+            ToRoom::Relay {
+                conn,
+                kind,
+                data,
+                target,
+                control,
+                reply,
+            } => {
+                crate::metrics::message(kind);
+                let _ = reply.send(self.relay(conn, kind, data, target, control));
+            }
+            ToRoom::SetRole {
+                conn,
+                participant,
+                role,
+                reply,
+            } => {
+                let _ = reply.send(self.set_role(conn, &participant, role));
+            }
+            ToRoom::State { reply } => {
+                let _ = reply.send((self.state.clone(), self.view()));
+            }
+        }
+    }
+}

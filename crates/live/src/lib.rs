@@ -1,0 +1,130 @@
+//! v1z3r live sessions on the gateway: rooms with roles, one authoritative show state per room
+//! applied by the room's actor, and the protocols of `/live`.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`state`] | the show state, its operations, their validation and limits |
+//! | [`room`] | a room's description, roles, capabilities, settings, join codes |
+//! | [`actor`] | one task per room: members, operations in order, relays, presence, storing |
+//! | [`rooms`] | the node's rooms by id and join code; create, restore, expire |
+//! | [`compat`], [`envelope`] | the v1z3r `sync-core` envelope (no subprotocol) |
+//! | [`seams`] | what the server provides: room storage, presets |
+//! | [`error`], [`metrics`] | typed errors; metrics |
+//!
+//! It knows no HTTP, no SQL and no JWT: the server composes it with the gateway and the store.
+
+pub mod actor;
+pub mod compat;
+pub mod envelope;
+pub mod error;
+pub mod metrics;
+pub mod room;
+pub mod rooms;
+pub mod seams;
+pub mod state;
+
+use std::sync::Arc;
+
+use gateway::{
+    Application, CloseReason, Flow, Handshake, Incoming, Link, Protocol, Session, WsOptions,
+};
+
+pub use error::{ErrorCode, LiveError};
+pub use rooms::{RoomOptions, Rooms};
+pub use seams::{Presets, RoomStore, StoreFailure, StoredRoom};
+
+/// The application's name on the gateway.
+pub const APP: &str = "live";
+
+/// The protocols of `/live`.
+pub const PROTOCOLS: &[Protocol] = &[Protocol {
+    subprotocol: None,
+    label: "compat",
+}];
+
+/// Messages a second a live connection may send (a controller at 60 Hz plus audio features)…
+pub const RATE_PER_SECOND: f64 = 240.0;
+/// …and the burst above that.
+pub const RATE_BURST: f64 = 480.0;
+/// Largest client message: a whole state (64 KiB) in its envelope.
+pub const MAX_MESSAGE_SIZE: usize = 96 * 1024;
+
+/// Unix time in ms.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Live sessions as a gateway application: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Live {
+    pub rooms: Rooms,
+    pub presets: Arc<dyn Presets>,
+    limits: Arc<WsOptions>,
+}
+
+impl Live {
+    /// `ws`: the gateway's limits, which live connections take but for their message rate and size.
+    pub fn new(rooms: Rooms, presets: Arc<dyn Presets>, ws: &WsOptions) -> Self {
+        let limits = WsOptions {
+            rate_per_second: ws.rate_per_second.max(RATE_PER_SECOND),
+            rate_burst: ws.rate_burst.max(RATE_BURST),
+            max_message_size: ws.max_message_size.max(MAX_MESSAGE_SIZE),
+            ..ws.clone()
+        };
+        Self {
+            rooms,
+            presets,
+            limits: Arc::new(limits),
+        }
+    }
+}
+
+/// One `/live` connection.
+#[derive(Debug)]
+pub struct LiveSession(compat::CompatSession);
+
+impl Application for Live {
+    type Session = LiveSession;
+
+    fn name(&self) -> &'static str {
+        APP
+    }
+
+    fn protocols(&self) -> &'static [Protocol] {
+        PROTOCOLS
+    }
+
+    fn limits(&self) -> Option<Arc<WsOptions>> {
+        Some(self.limits.clone())
+    }
+
+    async fn open(&self, handshake: Handshake, link: Link) -> Result<LiveSession, CloseReason> {
+        if handshake.principal == gateway::Principal::Rejected {
+            let m =
+                "the token was refused: get a new one (POST /api/auth/guest or /api/auth/refresh)";
+            link.text(envelope::error(ErrorCode::Unauthorized, m, None, None));
+            return Err(CloseReason::new(
+                gateway::close::code::POLICY,
+                "token refused",
+                gateway::CloseCause::Refused,
+            ));
+        }
+        Ok(LiveSession(compat::CompatSession::new(
+            self.clone(),
+            link,
+            handshake.principal,
+        )))
+    }
+}
+
+impl Session for LiveSession {
+    async fn on_message(&mut self, msg: Incoming) -> Flow {
+        self.0.on_message(msg).await
+    }
+
+    async fn on_close(self, _reason: &CloseReason) {
+        self.0.on_close();
+    }
+}

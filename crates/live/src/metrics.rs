@@ -1,0 +1,42 @@
+//! Live sessions' metrics (listed with their help texts in the server's metric table). Labels are
+//! roles and message types: never room or participant ids.
+
+use metrics::{counter, gauge};
+
+use crate::room::Role;
+
+pub const LIVE_ROOMS: &str = "cosmic_live_rooms";
+pub const LIVE_PARTICIPANTS: &str = "cosmic_live_participants";
+pub const LIVE_MESSAGES_TOTAL: &str = "cosmic_live_messages_total";
+pub const LIVE_FANOUT_MESSAGES_TOTAL: &str = "cosmic_live_fanout_messages_total";
+
+pub(crate) fn rooms(n: usize) {
+    gauge!(LIVE_ROOMS).set(n as f64);
+}
+
+pub(crate) fn joined(role: Role) {
+    gauge!(LIVE_PARTICIPANTS, "role" => role.as_str()).increment(1.0);
+}
+
+pub(crate) fn left(role: Role) {
+    gauge!(LIVE_PARTICIPANTS, "role" => role.as_str()).decrement(1.0);
+}
+
+/// One message of `kind` (an envelope type or an operation) handled.
+pub(crate) fn message(kind: &'static str) {
+    counter!(LIVE_MESSAGES_TOTAL, "type" => kind).increment(1);
+}
+
+/// Messages written to members by one relay.
+pub(crate) fn fanned_out(n: usize) {
+    counter!(LIVE_FANOUT_MESSAGES_TOTAL).increment(n as u64);
+}
+
+/// Every series at 0 from the start.
+pub fn register() {
+    rooms(0);
+    for role in Role::ALL {
+        gauge!(LIVE_PARTICIPANTS, "role" => role.as_str()).set(0.0);
+    }
+    counter!(LIVE_FANOUT_MESSAGES_TOTAL).absolute(0);
+}
