@@ -39,4 +39,24 @@ pub fn register() {
         gauge!(LIVE_PARTICIPANTS, "role" => role.as_str()).set(0.0);
     }
     counter!(LIVE_FANOUT_MESSAGES_TOTAL).absolute(0);
+    let kinds = [
+        "set_parameters",
+        "remove_parameters",
+        "add_layer",
+        "update_layer",
+        "remove_layer",
+        "reorder_layers",
+        "set_tempo",
+        "tap",
+        "replace_state",
+        "parameter_update",
+        "layer_update",
+        "preset_update",
+        "broadcast",
+        "voice_command",
+        "direct_message",
+    ];
+    for kind in kinds {
+        counter!(LIVE_MESSAGES_TOTAL, "type" => kind).absolute(0);
+    }
 }
