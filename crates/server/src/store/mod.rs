@@ -5,6 +5,7 @@
 //! This module owns SQL and migrations; it knows nothing of HTTP, tokens or the simulation's rules.
 
 mod journal;
+mod presets;
 mod users;
 mod worlds;
 
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 use tracing::{info, warn};
 
 pub use journal::Snapshot;
+pub use presets::{NewPreset, PresetFilter, PresetRow, PresetVersionRow, PresetVersionSummary};
 pub use users::{NewUser, RefreshToken, User};
 pub use worlds::{
     LeaderboardEntry, LeaderboardMetric, NewWorld, PlayerStatsRow, StatsSummary, WorldRow,
@@ -270,13 +272,15 @@ fn migrations(kind: BackendKind) -> Vec<Migration> {
         BackendKind::Sqlite => [
             include_str!("../../migrations/sqlite/0001_init.sql"),
             include_str!("../../migrations/sqlite/0002_world_body_cap.sql"),
+            include_str!("../../migrations/sqlite/0003_presets.sql"),
         ],
         BackendKind::Postgres => [
             include_str!("../../migrations/postgres/0001_init.sql"),
             include_str!("../../migrations/postgres/0002_world_body_cap.sql"),
+            include_str!("../../migrations/postgres/0003_presets.sql"),
         ],
     };
-    let names = ["init", "world_body_cap"];
+    let names = ["init", "world_body_cap", "presets"];
     files
         .into_iter()
         .zip(names)
