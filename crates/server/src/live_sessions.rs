@@ -67,13 +67,42 @@ impl Presets for LiveStore {
         account: u64,
     ) -> BoxFuture<'a, Result<Option<StateInput>, StoreFailure>> {
         async move {
-            // No presets are stored yet (the presets API lands on its own): every id is "no such
-            // preset", which the room answers with `not_found`.
-            let _ = (id, account);
-            Ok(None)
+            let Ok(id) = id.parse::<i64>() else {
+                return Ok(None);
+            };
+            let Some((owner, public, content)) =
+                self.0.preset_content(id).await.map_err(failure)?
+            else {
+                return Ok(None);
+            };
+            if !public && owner != Some(account as i64) {
+                return Ok(None);
+            }
+            preset_state(&content).map(Some)
         }
         .boxed()
     }
+}
+
+/// A stored preset's content (`{layers, parameters, globalSettings}`) as a room state.
+fn preset_state(content: &str) -> Result<StateInput, StoreFailure> {
+    let v: serde_json::Value = serde_json::from_str(content)
+        .map_err(|e| StoreFailure(format!("a stored preset does not read: {e}")))?;
+    let mut state: StateInput = serde_json::from_value(serde_json::json!({
+        "layers": v.get("layers").cloned().unwrap_or_else(|| serde_json::json!([])),
+        "parameters": v.get("parameters").cloned().unwrap_or_else(|| serde_json::json!({})),
+    }))
+    .map_err(|e| StoreFailure(format!("a stored preset does not fit a room: {e}")))?;
+    if let Some(bpm) = v
+        .pointer("/globalSettings/bpm")
+        .and_then(serde_json::Value::as_f64)
+    {
+        state.tempo = Some(live::state::TempoInput {
+            bpm,
+            beat_origin: None,
+        });
+    }
+    Ok(state)
 }
 
 /// `GET /live`: live sessions' WebSocket (v1z3r's envelope without a subprotocol).

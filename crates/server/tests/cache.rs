@@ -23,6 +23,7 @@ fn short_ttls(namespace: &str) -> CacheConfig {
         world_summary: Duration::from_millis(300),
         leaderboard: Duration::from_millis(300),
         user_profile: Duration::from_secs(60),
+        preset: Duration::from_millis(300),
         max_entries: 1_000,
         namespace: namespace.into(),
     }

@@ -572,3 +572,55 @@ async fn rooms_and_their_state_survive_a_restart_on_each_backend() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn preset_update_loads_a_saved_preset_into_the_room_for_everyone() {
+    let app = spawn_app(|_| {}).await;
+    let (mut h, room, _) = host(&app, json!({})).await;
+    let (mut d, _) = join(&app, &room, "d", "viewer").await;
+    let token = guest_token(&app).await;
+    let body = json!({
+        "name": "Warm tunnel", "isPublic": true,
+        "layers": [{ "id": "t", "effectType": "tunnel", "opacity": 0.6, "visible": true, "blendMode": "screen", "order": 0, "parameters": { "speed": 1.5 } }],
+        "parameters": { "hue": 0.1 },
+        "globalSettings": { "bpm": 128 }
+    });
+    let (status, preset) = common::call(
+        &app,
+        reqwest::Method::POST,
+        "/api/presets",
+        Some(&token),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 201, "{preset}");
+    let id = preset["id"].as_i64().unwrap();
+    send(
+        &mut h,
+        "host-1",
+        "preset_update",
+        None,
+        json!({ "presetId": id }),
+        Some("p"),
+    )
+    .await;
+    let got = until(&mut d, |v| v["type"] == "preset_update").await;
+    assert_eq!(got["data"]["presetId"], id);
+    let s = state(&mut d, "d").await;
+    assert_eq!(s["activePresetId"], id.to_string());
+    assert_eq!(s["layers"][0]["effectType"], "tunnel");
+    assert_eq!(s["layers"][0]["blendMode"], "screen");
+    assert_eq!(s["parameters"]["hue"], 0.1);
+    assert_eq!(s["tempo"]["bpm"], 128.0);
+    send(
+        &mut h,
+        "host-1",
+        "preset_update",
+        None,
+        json!({ "presetId": 999_999 }),
+        Some("q"),
+    )
+    .await;
+    assert_eq!(reply(&mut h, "q").await["data"]["code"], "not_found");
+    app.stop().await;
+}

@@ -11,7 +11,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{accounts, error, leaderboard, worlds};
+use super::presets::{body, content, views};
+use super::{accounts, error, leaderboard, presets, worlds};
 use crate::state::AppState;
 
 /// Where the description is served.
@@ -22,7 +23,7 @@ pub const SWAGGER_UI_PATH: &str = "/swagger-ui";
 /// The API description.
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Cosmic Gardener API", description = "Accounts, worlds, leaderboard and stats. \
+    info(title = "Cosmic Gardener API", description = "Accounts, worlds, leaderboard and stats, VJ presets. \
         Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`. Times are Unix milliseconds."),
     paths(
         accounts::register, accounts::login, accounts::guest, accounts::refresh, accounts::logout,
@@ -30,6 +31,8 @@ pub const SWAGGER_UI_PATH: &str = "/swagger-ui";
         worlds::list_worlds, worlds::create_world, worlds::get_world, worlds::update_world,
         worlds::join_world, worlds::leave_world, worlds::my_stats,
         leaderboard::leaderboard, leaderboard::stats,
+        presets::list_presets, presets::create_preset, presets::get_preset, presets::replace_preset,
+        presets::delete_preset, presets::list_versions, presets::get_version,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail,
@@ -38,12 +41,17 @@ pub const SWAGGER_UI_PATH: &str = "/swagger-ui";
         worlds::CreateWorldRequest, worlds::UpdateWorldRequest, worlds::WorldSummary, worlds::PlayerStatsView,
         leaderboard::Leaderboard, leaderboard::Stats, crate::store::StatsSummary,
         crate::store::LeaderboardEntry, crate::store::LeaderboardMetric,
+        body::PresetRequest, body::LayerRequest, body::GlobalSettingsRequest,
+        content::PresetContent, content::Layer, content::BlendMode, content::GlobalSettings,
+        content::ParamValue, views::Preset, views::PresetSummary, views::PresetList,
+        views::PresetVersionView, views::PresetVersionList,
     )),
     modifiers(&BearerScheme, &CommonResponses),
     tags(
         (name = "accounts", description = "Registration, sessions and the caller's account"),
         (name = "worlds", description = "Worlds, membership and players' figures"),
         (name = "leaderboard", description = "Rankings and totals"),
+        (name = "presets", description = "Saved VJ show setups and their versions"),
     )
 )]
 pub struct ApiDoc;

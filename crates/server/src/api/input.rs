@@ -128,6 +128,25 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// An integer query parameter: 400 naming `field` when it is not one.
+pub fn query_int(field: &str, raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::bad_param(field, format!("{field} must be an integer")))
+}
+
+/// A boolean query parameter (`true` or `false`): 400 naming `field` otherwise.
+pub fn query_bool(field: &str, raw: &str) -> Result<bool, ApiError> {
+    match raw.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_param(
+            field,
+            format!("{field} must be true or false"),
+        )),
+    }
+}
+
 /// An optional integer field that also takes a number with no fraction (`39.0`), as JSON Schema's
 /// `integer` does; `39.5` is refused. Use with `#[serde(default, deserialize_with = "input::whole")]`.
 pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::AuthUser;
 use super::error::{ApiError, ApiQuery, ErrorBody};
+use super::input::query_int;
 use crate::cache::CacheKind;
 use crate::state::AppState;
 use crate::store::{LeaderboardEntry, LeaderboardMetric, StatsSummary};
@@ -70,12 +71,6 @@ fn parse_metric(raw: &str) -> Result<LeaderboardMetric, ApiError> {
     })
 }
 
-fn parse_int(field: &str, raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| ApiError::bad_param(field, format!("{field} must be an integer")))
-}
-
 #[utoipa::path(get, path = "/api/leaderboard", tag = "leaderboard", security((), ("bearer" = [])),
     params(LeaderboardQuery),
     responses((status = 200, body = Leaderboard),
@@ -92,7 +87,7 @@ pub async fn leaderboard(
     let world = q
         .world
         .as_deref()
-        .map(|w| parse_int("world", w))
+        .map(|w| query_int("world", w))
         .transpose()?
         .unwrap_or(default_world);
     let metric = q
@@ -104,7 +99,7 @@ pub async fn leaderboard(
     let limit = q
         .limit
         .as_deref()
-        .map(|l| parse_int("limit", l))
+        .map(|l| query_int("limit", l))
         .transpose()?
         .unwrap_or(DEFAULT_LEADERBOARD_LIMIT);
     if !(1..=MAX_LEADERBOARD_LIMIT).contains(&limit) {

@@ -29,14 +29,17 @@ pub enum CacheKind {
     WorldSummary,
     Leaderboard,
     UserProfile,
+    /// A public preset, whole (private ones are never cached).
+    Preset,
 }
 
 impl CacheKind {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::PlayerState,
         Self::WorldSummary,
         Self::Leaderboard,
         Self::UserProfile,
+        Self::Preset,
     ];
 
     pub fn prefix(self) -> &'static str {
@@ -45,6 +48,7 @@ impl CacheKind {
             Self::WorldSummary => "world",
             Self::Leaderboard => "leaderboard",
             Self::UserProfile => "user",
+            Self::Preset => "preset",
         }
     }
 }
@@ -56,6 +60,7 @@ pub struct CacheConfig {
     pub world_summary: Duration,
     pub leaderboard: Duration,
     pub user_profile: Duration,
+    pub preset: Duration,
     /// Entries the in-process cache holds at most; 0 turns the in-process cache off ([`Cache::local`]
     /// then stores nothing, as [`Cache::disabled`] does). Redis ignores it.
     pub max_entries: u64,
@@ -70,6 +75,7 @@ impl Default for CacheConfig {
             world_summary: Duration::from_secs(10),
             leaderboard: Duration::from_secs(10),
             user_profile: Duration::from_secs(60),
+            preset: Duration::from_secs(10),
             max_entries: 100_000,
             namespace: "cosmic".into(),
         }
@@ -83,6 +89,7 @@ impl CacheConfig {
             CacheKind::WorldSummary => self.world_summary,
             CacheKind::Leaderboard => self.leaderboard,
             CacheKind::UserProfile => self.user_profile,
+            CacheKind::Preset => self.preset,
         }
     }
 }

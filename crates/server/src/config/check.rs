@@ -140,6 +140,7 @@ impl Loaded {
             world_summary: secs(s.cache.world_summary_ttl_secs),
             leaderboard: secs(s.cache.leaderboard_ttl_secs),
             user_profile: secs(s.cache.user_profile_ttl_secs),
+            preset: secs(s.cache.preset_ttl_secs),
             max_entries: s.cache.max_entries,
             namespace: s.cache.namespace.clone(),
             ..Default::default()

@@ -110,6 +110,7 @@ pub const KEYS: &[KeyInfo] = &[
     secs("cache.world_summary_ttl_secs", 1.0),
     secs("cache.leaderboard_ttl_secs", 1.0),
     secs("cache.user_profile_ttl_secs", 1.0),
+    secs("cache.preset_ttl_secs", 1.0),
     count(
         "cache.max_entries",
         0.0,

@@ -108,6 +108,7 @@ pub struct CacheSettings {
     pub world_summary_ttl_secs: u64,
     pub leaderboard_ttl_secs: u64,
     pub user_profile_ttl_secs: u64,
+    pub preset_ttl_secs: u64,
     pub max_entries: u64,
     pub namespace: String,
 }
@@ -120,6 +121,7 @@ impl Default for CacheSettings {
             world_summary_ttl_secs: c.world_summary.as_secs(),
             leaderboard_ttl_secs: c.leaderboard.as_secs(),
             user_profile_ttl_secs: c.user_profile.as_secs(),
+            preset_ttl_secs: c.preset.as_secs(),
             max_entries: c.max_entries,
             namespace: c.namespace,
         }

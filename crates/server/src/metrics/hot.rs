@@ -15,17 +15,25 @@ pub enum DbOp {
     Users,
     Worlds,
     Journal,
+    Presets,
     Other,
 }
 
 impl DbOp {
-    const ALL: [Self; 4] = [Self::Users, Self::Worlds, Self::Journal, Self::Other];
+    const ALL: [Self; 5] = [
+        Self::Users,
+        Self::Worlds,
+        Self::Journal,
+        Self::Presets,
+        Self::Other,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Users => "users",
             Self::Worlds => "worlds",
             Self::Journal => "journal",
+            Self::Presets => "presets",
             Self::Other => "other",
         }
     }
@@ -36,6 +44,7 @@ impl DbOp {
             Some("users") => Self::Users,
             Some("worlds") => Self::Worlds,
             Some("journal") => Self::Journal,
+            Some("presets") => Self::Presets,
             _ => Self::Other,
         }
     }
@@ -46,7 +55,7 @@ impl DbOp {
 pub struct Hot {
     /// hit, miss, error.
     cache: [Counter; 3],
-    db: [Histogram; 4],
+    db: [Histogram; 5],
 }
 
 impl Hot {
@@ -83,6 +92,7 @@ mod tests {
         assert_eq!(DbOp::from_module("server::store::users"), DbOp::Users);
         assert_eq!(DbOp::from_module("server::store::worlds"), DbOp::Worlds);
         assert_eq!(DbOp::from_module("server::store::journal"), DbOp::Journal);
+        assert_eq!(DbOp::from_module("server::store::presets"), DbOp::Presets);
         assert_eq!(DbOp::from_module("server::store"), DbOp::Other);
     }
 }

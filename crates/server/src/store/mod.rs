@@ -6,6 +6,7 @@
 
 mod journal;
 mod live;
+mod presets;
 mod users;
 mod worlds;
 
@@ -26,6 +27,7 @@ use tracing::{info, warn};
 
 pub use journal::Snapshot;
 pub use live::LiveRoomRow;
+pub use presets::{NewPreset, PresetFilter, PresetRow, PresetVersionRow, PresetVersionSummary};
 pub use users::{NewUser, RefreshToken, User};
 pub use worlds::{
     LeaderboardEntry, LeaderboardMetric, NewWorld, PlayerStatsRow, StatsSummary, WorldRow,
@@ -272,15 +274,17 @@ fn migrations(kind: BackendKind) -> Vec<Migration> {
         BackendKind::Sqlite => [
             include_str!("../../migrations/sqlite/0001_init.sql"),
             include_str!("../../migrations/sqlite/0002_world_body_cap.sql"),
+            include_str!("../../migrations/sqlite/0003_presets.sql"),
             include_str!("../../migrations/sqlite/0004_live_rooms.sql"),
         ],
         BackendKind::Postgres => [
             include_str!("../../migrations/postgres/0001_init.sql"),
             include_str!("../../migrations/postgres/0002_world_body_cap.sql"),
+            include_str!("../../migrations/postgres/0003_presets.sql"),
             include_str!("../../migrations/postgres/0004_live_rooms.sql"),
         ],
     };
-    let names = ["init", "world_body_cap", "live_rooms"];
+    let names = ["init", "world_body_cap", "presets", "live_rooms"];
     files
         .into_iter()
         .zip(names)
