@@ -6,16 +6,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gateway::{Link, Message, Utf8Bytes};
+use gateway::{FeedFrame, FrameSender, Link, Message, Utf8Bytes};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 use tracing::{info, warn};
 
+use crate::audio::AudioFeatures;
 use crate::envelope::Envelope;
 use crate::error::{ErrorCode, LiveError};
+use crate::frame::LiveFrame;
 use crate::room::{Capabilities, ConflictPolicy, Participant, Role, RoomMeta, RoomView, iso8601};
 use crate::seams::{RoomStore, StoredRoom};
 use crate::state::{Limits, Op, ShowState, Taps};
+use crate::v1::{ServerMessage, bin_control};
 
 /// Messages a room's mailbox holds at most; a full one answers `unavailable`.
 pub const MAILBOX: usize = 1024;
@@ -34,6 +38,28 @@ pub struct Joiner {
     /// The id the client goes by (its `source`), kept as the participant id when free.
     pub id_hint: Option<String>,
     pub metadata: serde_json::Map<String, Value>,
+    pub speaks: Speaks,
+}
+
+/// The protocol a member speaks: what it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speaks {
+    /// The v1z3r envelope: every change relayed at once, in the sender's words.
+    Compat,
+    /// `cosmic.live.v1`: the room's feed of states and deltas; other messages as JSON text, or as
+    /// `.bin` binary messages.
+    V1 { binary: bool },
+}
+
+/// What a joiner gets back.
+#[derive(Debug)]
+pub struct Joined {
+    pub view: RoomView,
+    pub participant: Participant,
+    /// The room's feed of published states (what `cosmic.live.v1` members follow).
+    pub frames: watch::Receiver<Arc<dyn FeedFrame>>,
+    /// The state's version now.
+    pub version: u64,
 }
 
 /// What a room is asked.
@@ -41,7 +67,7 @@ pub struct Joiner {
 pub enum ToRoom {
     Join {
         joiner: Joiner,
-        reply: oneshot::Sender<Result<(RoomView, Participant), LiveError>>,
+        reply: oneshot::Sender<Result<Joined, LiveError>>,
     },
     Leave {
         conn: u64,
@@ -74,12 +100,18 @@ pub enum ToRoom {
     State {
         reply: oneshot::Sender<(ShowState, RoomView)>,
     },
+    /// A frame of the controller's audio features, for the other members (never stored).
+    Audio {
+        conn: u64,
+        features: AudioFeatures,
+    },
 }
 
 #[derive(Debug)]
 struct Member {
     link: Link,
     participant: Participant,
+    speaks: Speaks,
 }
 
 /// A room's task state.
@@ -96,6 +128,75 @@ pub struct RoomActor {
     host_writes: HashMap<String, i64>,
     taps: Taps,
     dirty: bool,
+    fanout: Fanout,
+    pub stats: Arc<RoomStats>,
+}
+
+/// What a room reports without being asked.
+#[derive(Debug, Default)]
+pub struct RoomStats {
+    pub members: std::sync::atomic::AtomicU64,
+    pub version: std::sync::atomic::AtomicU64,
+}
+
+/// The room's feed and when it next publishes.
+#[derive(Debug)]
+struct Fanout {
+    frames: FrameSender,
+    /// The state of the last published frame.
+    published: ShowState,
+    period: Duration,
+    last: Instant,
+    /// When the coalesced changes go out; `None`: nothing waits.
+    due: Option<Instant>,
+    /// When the first change waiting went in.
+    since: Option<Instant>,
+}
+
+impl Fanout {
+    fn new(state: &ShowState, hz: u32) -> Self {
+        let first: Arc<dyn FeedFrame> = Arc::new(LiveFrame::new(None, state, crate::now_ms()));
+        let period = Duration::from_secs_f64(1.0 / f64::from(hz.clamp(1, 1000)));
+        Self {
+            frames: watch::channel(first).0,
+            published: state.clone(),
+            period,
+            last: Instant::now() - period,
+            due: None,
+            since: None,
+        }
+    }
+
+    /// Publishes `state` when it differs from what was published.
+    fn publish(&mut self, state: &ShowState) {
+        self.due = None;
+        let since = self.since.take();
+        if state.version == self.published.version {
+            return;
+        }
+        let frame = LiveFrame::new(Some(&self.published), state, crate::now_ms());
+        self.frames.send_replace(Arc::new(frame));
+        self.published = state.clone();
+        self.last = Instant::now();
+        if let Some(since) = since {
+            crate::metrics::published(self.last - since);
+        }
+    }
+
+    /// A change went in: publish now, or when the period since the last publication is over.
+    fn changed(&mut self, state: &ShowState) {
+        let now = Instant::now();
+        self.since.get_or_insert(now);
+        if self.due.is_some() {
+            return;
+        }
+        let next = self.last + self.period;
+        if now >= next {
+            self.publish(state);
+        } else {
+            self.due = Some(next);
+        }
+    }
 }
 
 impl RoomActor {
@@ -106,8 +207,11 @@ impl RoomActor {
         limits: Limits,
         store: Arc<dyn RoomStore>,
         empty_ttl: Duration,
+        fanout_hz: u32,
     ) -> Self {
         Self {
+            fanout: Fanout::new(&state, fanout_hz),
+            stats: Arc::default(),
             meta,
             state,
             last_active,
@@ -162,15 +266,39 @@ impl RoomActor {
         }
     }
 
-    /// Sends `text` to every member but `except`.
-    fn fan_out(&self, text: String, except: Option<u64>) {
-        let text = Utf8Bytes::from(text);
+    /// Sends `compat` (an envelope) to the compat members and `v1` to the `cosmic.live.v1` ones, each
+    /// encoded once; to all but `except`.
+    fn fan_out(&self, compat: Option<String>, v1: Option<&ServerMessage>, except: Option<u64>) {
+        let compat = compat.map(Utf8Bytes::from);
+        let v1 = v1.map(|m| {
+            let json = m.json();
+            let bin = bytes::Bytes::from(bin_control(&json));
+            (Utf8Bytes::from(json), bin)
+        });
+        let mut n = 0;
         for (conn, m) in &self.members {
-            if Some(*conn) != except {
-                m.link.message(Message::Text(text.clone()));
+            if Some(*conn) == except {
+                continue;
             }
+            let msg = match (m.speaks, &compat, &v1) {
+                (Speaks::Compat, Some(text), _) => Message::Text(text.clone()),
+                (Speaks::V1 { binary: false }, _, Some((text, _))) => Message::Text(text.clone()),
+                (Speaks::V1 { binary: true }, _, Some((_, bin))) => Message::Binary(bin.clone()),
+                _ => continue,
+            };
+            m.link.message(msg);
+            n += 1;
         }
-        crate::metrics::fanned_out(self.members.len() - usize::from(except.is_some()));
+        crate::metrics::fanned_out(n);
+    }
+
+    /// Sends `msg` to one member in its protocol (`compat` for a compat member).
+    fn send_to(m: &Member, compat: String, v1: &ServerMessage) {
+        match m.speaks {
+            Speaks::Compat => m.link.text(compat),
+            Speaks::V1 { binary: false } => m.link.text(v1.json()),
+            Speaks::V1 { binary: true } => m.link.binary(bin_control(&v1.json())),
+        }
     }
 
     fn presence(&self, event: &str, who: &Participant, except: Option<u64>) {
@@ -178,12 +306,63 @@ impl RoomActor {
         let text = Envelope::new("broadcast", "server", data)
             .room(&self.meta.id)
             .text();
-        self.fan_out(text, except);
+        let v1 = ServerMessage::Presence {
+            event: event.to_owned(),
+            participant: who.clone(),
+        };
+        self.fan_out(Some(text), Some(&v1), except);
     }
 
-    fn join(&mut self, j: Joiner) -> Result<(RoomView, Participant), LiveError> {
+    /// Fans a controller's audio features out: the same bytes to every `cosmic.live.v1` member, a
+    /// `broadcast` to compat ones.
+    fn audio(&self, conn: u64, features: &AudioFeatures) {
+        let Some(m) = self.members.get(&conn) else {
+            return;
+        };
+        if !m.participant.capabilities.can_control_audio {
+            let e = LiveError::forbidden("send audio features");
+            let v1 = ServerMessage::error(None, e.code, e.message.clone());
+            Self::send_to(
+                m,
+                crate::envelope::error(e.code, &e.message, None, None),
+                &v1,
+            );
+            return;
+        }
+        let now = crate::now_ms();
+        let bin = bytes::Bytes::from(features.server_message(now));
+        let text = Utf8Bytes::from(
+            Envelope::new("broadcast", &m.participant.id, features.compat_data(now))
+                .room(&self.meta.id)
+                .text(),
+        );
+        let mut n = 0;
+        for (c, member) in &self.members {
+            if *c == conn {
+                continue;
+            }
+            let msg = match member.speaks {
+                Speaks::Compat => Message::Text(text.clone()),
+                Speaks::V1 { .. } => Message::Binary(bin.clone()),
+            };
+            member.link.message(msg);
+            n += 1;
+        }
+        crate::metrics::fanned_out(n);
+    }
+
+    fn joined(&self, participant: Participant) -> Joined {
+        Joined {
+            view: self.view(),
+            participant,
+            frames: self.fanout.frames.subscribe(),
+            version: self.state.version,
+        }
+    }
+
+    fn join(&mut self, j: Joiner) -> Result<Joined, LiveError> {
         if let Some(m) = self.members.get(&j.conn) {
-            return Ok((self.view(), m.participant.clone()));
+            return Ok(self.joined(m.participant.clone()));
         }
         if self.members.len() >= self.meta.max_participants as usize {
             return Err(LiveError::new(ErrorCode::RoomFull, "the room is full"));
@@ -214,11 +393,12 @@ impl RoomActor {
             Member {
                 link: j.link,
                 participant: participant.clone(),
+                speaks: j.speaks,
             },
         );
         crate::metrics::joined(role);
         self.touch();
-        Ok((self.view(), participant))
+        Ok(self.joined(participant))
     }
 
     fn leave(&mut self, conn: u64) {
@@ -232,6 +412,13 @@ impl RoomActor {
     fn touch(&mut self) {
         self.last_active = crate::now_ms();
         self.dirty = true;
+        let s = &self.stats;
+        s.members.store(
+            self.members.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        s.version
+            .store(self.state.version, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn member(&self, conn: u64) -> Result<&Member, LiveError> {
@@ -307,10 +494,16 @@ impl RoomActor {
             return Err(LiveError::forbidden(&format!("send {kind}")));
         }
         let source = m.participant.id.as_str();
+        let v1 = ServerMessage::Message {
+            from: source.to_owned(),
+            kind: kind.to_owned(),
+            data: data.clone(),
+            target: target.clone(),
+        };
         match target {
             None => {
                 let text = Envelope::new(kind, source, data).room(&self.meta.id).text();
-                self.fan_out(text, Some(conn));
+                self.fan_out(Some(text), Some(&v1), Some(conn));
             }
             Some(target) => {
                 let to = self
@@ -324,7 +517,7 @@ impl RoomActor {
                     .room(&self.meta.id)
                     .target(&target)
                     .text();
-                to.link.text(text);
+                Self::send_to(to, text, &v1);
             }
         }
         Ok(())
@@ -396,6 +589,9 @@ impl RoomActor {
                     Some(msg) => self.handle(msg),
                     None => break,
                 },
+                () = sleep_until(self.fanout.due), if self.fanout.due.is_some() => {
+                    self.fanout.publish(&self.state);
+                }
                 _ = save.tick() => if self.dirty { self.save().await },
                 _ = sweep.tick() => {
                     let idle = crate::now_ms() - self.last_active;
@@ -446,7 +642,8 @@ impl RoomActor {
                     let text = Envelope::new(kind, &source, data)
                         .room(&self.meta.id)
                         .text();
-                    self.fan_out(text, Some(conn));
+                    self.fan_out(Some(text), None, Some(conn));
+                    self.fanout.changed(&self.state);
                 }
                 let _ = reply.send(result);
             }
@@ -472,6 +669,15 @@ impl RoomActor {
             ToRoom::State { reply } => {
                 let _ = reply.send((self.state.clone(), self.view()));
             }
+            ToRoom::Audio { conn, features } => {
+                crate::metrics::message("audio_features");
+                self.audio(conn, &features);
+            }
         }
     }
+}
+
+/// Sleeps until `at` (never called with `None`: the select arm is off then).
+async fn sleep_until(at: Option<Instant>) {
+    tokio::time::sleep_until(at.unwrap_or_else(Instant::now)).await;
 }

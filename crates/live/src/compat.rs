@@ -307,14 +307,15 @@ impl CompatSession {
             role: str_field(&p, &["role"]).map(str::to_owned),
             id_hint: req.source.map(str::to_owned),
             metadata: p.get("metadata").map(object).unwrap_or_default(),
+            speaks: crate::actor::Speaks::Compat,
         };
         if self.room.as_ref().is_some_and(|r| r.id != room.id) {
             self.leave();
         }
-        let (view, participant) =
-            Self::ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
+        let joined = Self::ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
         self.room = Some(room);
-        let data = json!({ "success": true, "room": view, "participant": participant });
+        let data =
+            json!({ "success": true, "room": joined.view, "participant": joined.participant });
         self.reply("join_room", data, req.request_id.as_deref());
         Ok(())
     }
@@ -399,21 +400,8 @@ impl CompatSession {
         let Some(id) = id else {
             return self.relay("preset_update", data, None, true).await;
         };
-        let account = self.account.unwrap_or(0);
-        let mut state = self
-            .live
-            .presets
-            .load(&id, account)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "Cannot read a preset.");
-                LiveError::unavailable()
-            })?
-            .ok_or_else(|| LiveError::new(ErrorCode::NotFound, format!("no preset {id}")))?;
-        state.active_preset_id = Some(id);
-        state.parameters.get_or_insert_with(Params::new);
-        state.layers.get_or_insert_with(Vec::new);
-        self.apply(Op::ReplaceState { state }, Some(("preset_update", data)))
+        let op = self.live.preset_op(&id, self.account.unwrap_or(0)).await?;
+        self.apply(op, Some(("preset_update", data)))
             .await
             .map(|_| ())
     }

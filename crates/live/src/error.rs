@@ -30,6 +30,10 @@ pub enum ErrorCode {
     RateLimited,
     /// The room or the store did not answer; try again.
     Unavailable,
+    /// `cosmic.live.v1`: a message before `hello`.
+    HelloExpected,
+    /// `cosmic.live.v1`: the client's protocol hash is not the server's.
+    ProtocolMismatch,
 }
 
 impl ErrorCode {
@@ -46,6 +50,8 @@ impl ErrorCode {
             Self::NotInRoom => "not_in_room",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::HelloExpected => "hello_expected",
+            Self::ProtocolMismatch => "protocol_mismatch",
         }
     }
 }

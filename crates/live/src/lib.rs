@@ -8,20 +8,26 @@
 //! | [`actor`] | one task per room: members, operations in order, relays, presence, storing |
 //! | [`rooms`] | the node's rooms by id and join code; create, restore, expire |
 //! | [`compat`], [`envelope`] | the v1z3r `sync-core` envelope (no subprotocol) |
+//! | [`v1`], [`v1_session`], [`frame`], [`delta`], [`audio`] | `cosmic.live.v1`: its messages, its connections, the room's feed of states and deltas, audio features |
 //! | [`seams`] | what the server provides: room storage, presets |
 //! | [`error`], [`metrics`] | typed errors; metrics |
 //!
 //! It knows no HTTP, no SQL and no JWT: the server composes it with the gateway and the store.
 
 pub mod actor;
+pub mod audio;
 pub mod compat;
+pub mod delta;
 pub mod envelope;
 pub mod error;
+pub mod frame;
 pub mod metrics;
 pub mod room;
 pub mod rooms;
 pub mod seams;
 pub mod state;
+pub mod v1;
+pub mod v1_session;
 
 use std::sync::Arc;
 
@@ -36,11 +42,21 @@ pub use seams::{Presets, RoomStore, StoreFailure, StoredRoom};
 /// The application's name on the gateway.
 pub const APP: &str = "live";
 
-/// The protocols of `/live`.
-pub const PROTOCOLS: &[Protocol] = &[Protocol {
-    subprotocol: None,
-    label: "compat",
-}];
+/// The protocols of `/live`, ours first.
+pub const PROTOCOLS: &[Protocol] = &[
+    Protocol {
+        subprotocol: Some(v1::SUBPROTOCOL_BIN),
+        label: "v1_bin",
+    },
+    Protocol {
+        subprotocol: Some(v1::SUBPROTOCOL_JSON),
+        label: "v1_json",
+    },
+    Protocol {
+        subprotocol: None,
+        label: "compat",
+    },
+];
 
 /// Messages a second a live connection may send (a controller at 60 Hz plus audio features)…
 pub const RATE_PER_SECOND: f64 = 240.0;
@@ -81,9 +97,31 @@ impl Live {
     }
 }
 
-/// One `/live` connection.
+impl Live {
+    /// The operation that loads preset `id` (as `account` may see it) into a room.
+    pub async fn preset_op(&self, id: &str, account: u64) -> Result<state::Op, LiveError> {
+        let mut state = self
+            .presets
+            .load(id, account)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "Cannot read a preset.");
+                LiveError::unavailable()
+            })?
+            .ok_or_else(|| LiveError::new(ErrorCode::NotFound, format!("no preset {id}")))?;
+        state.active_preset_id = Some(id.to_owned());
+        state.parameters.get_or_insert_with(state::Params::new);
+        state.layers.get_or_insert_with(Vec::new);
+        Ok(state::Op::ReplaceState { state })
+    }
+}
+
+/// One `/live` connection, in the protocol it chose.
 #[derive(Debug)]
-pub struct LiveSession(compat::CompatSession);
+pub enum LiveSession {
+    Compat(compat::CompatSession),
+    V1(v1_session::V1Session),
+}
 
 impl Application for Live {
     type Session = LiveSession;
@@ -111,20 +149,38 @@ impl Application for Live {
                 gateway::CloseCause::Refused,
             ));
         }
-        Ok(LiveSession(compat::CompatSession::new(
-            self.clone(),
-            link,
-            handshake.principal,
-        )))
+        let principal = handshake.principal;
+        Ok(match handshake.protocol.subprotocol {
+            None => LiveSession::Compat(compat::CompatSession::new(self.clone(), link, principal)),
+            Some(p) => LiveSession::V1(v1_session::V1Session::new(
+                self.clone(),
+                link,
+                principal,
+                p == v1::SUBPROTOCOL_BIN,
+            )),
+        })
     }
 }
 
 impl Session for LiveSession {
+    fn awaiting_hello(&self) -> bool {
+        match self {
+            Self::Compat(_) => false,
+            Self::V1(s) => s.awaiting_hello(),
+        }
+    }
+
     async fn on_message(&mut self, msg: Incoming) -> Flow {
-        self.0.on_message(msg).await
+        match self {
+            Self::Compat(s) => s.on_message(msg).await,
+            Self::V1(s) => s.on_message(msg).await,
+        }
     }
 
     async fn on_close(self, _reason: &CloseReason) {
-        self.0.on_close();
+        match self {
+            Self::Compat(s) => s.on_close(),
+            Self::V1(s) => s.on_close(),
+        }
     }
 }

@@ -118,7 +118,7 @@ impl Default for RoomSettings {
 }
 
 /// What a creator gives for a new room (every field optional).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NewRoom {
     #[ts(optional)]

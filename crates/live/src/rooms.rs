@@ -2,13 +2,14 @@
 //! creator's request, restored from the store at start, removed when they expire.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use dashmap::DashMap;
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
-use crate::actor::{MAILBOX, RoomActor, ToRoom};
+use crate::actor::{MAILBOX, RoomActor, RoomStats, ToRoom};
 use crate::error::{ErrorCode, LiveError};
 use crate::room::{NewRoom, RoomMeta, as_code, new_code};
 use crate::seams::{RoomStore, StoreFailure};
@@ -21,6 +22,16 @@ pub struct RoomHandle {
     pub code: String,
     pub is_private: bool,
     pub tx: mpsc::Sender<ToRoom>,
+    /// Kept current by the room's actor, read by `/health/detailed`.
+    pub stats: Arc<RoomStats>,
+}
+
+/// One room in [`Rooms::summary`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RoomSummary {
+    pub id: String,
+    pub members: u64,
+    pub version: u64,
 }
 
 /// Settings every room of the node runs with.
@@ -31,6 +42,8 @@ pub struct RoomOptions {
     pub empty_ttl: Duration,
     /// Rooms one account may own at most.
     pub rooms_per_owner: usize,
+    /// States published to `cosmic.live.v1` members at most this often (changes in between coalesce).
+    pub fanout_hz: u32,
 }
 
 impl Default for RoomOptions {
@@ -39,6 +52,7 @@ impl Default for RoomOptions {
             limits: Limits::default(),
             empty_ttl: Duration::from_secs(24 * 3600),
             rooms_per_owner: 20,
+            fanout_hz: 60,
         }
     }
 }
@@ -79,6 +93,27 @@ impl Rooms {
         self.0.by_id.len()
     }
 
+    /// Every room with its members and state version, the busiest first.
+    pub fn summary(&self) -> Vec<RoomSummary> {
+        let mut list: Vec<_> = self
+            .0
+            .by_id
+            .iter()
+            .map(|h| RoomSummary {
+                id: h.id.clone(),
+                members: h.stats.members.load(Ordering::Relaxed),
+                version: h.stats.version.load(Ordering::Relaxed),
+            })
+            .collect();
+        list.sort_by(|a, b| b.members.cmp(&a.members).then_with(|| a.id.cmp(&b.id)));
+        list
+    }
+
+    /// How often rooms publish their state at most.
+    pub fn fanout_hz(&self) -> u32 {
+        self.0.options.fanout_hz
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.by_id.is_empty()
     }
@@ -110,20 +145,23 @@ impl Rooms {
             code: meta.code.clone(),
             is_private: meta.is_private,
             tx,
+            stats: Arc::default(),
         };
         *self.0.owners.entry(meta.owner).or_default() += 1;
         self.0.by_code.insert(meta.code.clone(), meta.id.clone());
         self.0.by_id.insert(meta.id.clone(), handle.clone());
         crate::metrics::rooms(self.len());
         let owner = meta.owner;
-        let actor = RoomActor::new(
+        let mut actor = RoomActor::new(
             meta,
             state,
             last_active,
             self.0.options.limits.clone(),
             self.0.store.clone(),
             self.0.options.empty_ttl,
+            self.0.options.fanout_hz,
         );
+        actor.stats = handle.stats.clone();
         let rooms = self.clone();
         let expired = move |id: &str| rooms.forget(id, owner);
         let task = tokio::spawn(actor.run(rx, self.0.shutdown.clone(), expired));

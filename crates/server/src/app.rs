@@ -46,6 +46,8 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     pub ws: WsOptions,
     pub world: WorldOptions,
+    /// Live-session rooms: fan-out rate, time to live, rooms per owner.
+    pub live: live::RoomOptions,
     /// `postgres://…` for PostgreSQL, `sqlite:…` for another SQLite file; none: `<data_dir>/cosmic.db`.
     pub database_url: Option<String>,
     /// `redis://…` puts the cache in Redis; none: in-process.
@@ -80,6 +82,7 @@ impl Default for Config {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ws: WsOptions::default(),
             world: WorldOptions::default(),
+            live: live::RoomOptions::default(),
             database_url: None,
             redis_url: None,
             cache: CacheConfig::default(),
@@ -188,11 +191,7 @@ impl Application {
         };
         crate::metrics::install();
         let live_store = std::sync::Arc::new(crate::live_sessions::LiveStore(api.store.clone()));
-        let rooms = live::Rooms::new(
-            live_store.clone(),
-            live::RoomOptions::default(),
-            shutdown.clone(),
-        );
+        let rooms = live::Rooms::new(live_store.clone(), config.live.clone(), shutdown.clone());
         rooms
             .restore()
             .await

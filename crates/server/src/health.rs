@@ -130,6 +130,7 @@ async fn detailed(State(state): State<AppState>) -> (StatusCode, axum::Json<Valu
             "dependencies": { "database": db, "cache": cache },
             "process": process(&state.ops.data_dir),
             "worlds": worlds(&state),
+            "live": live_rooms(&state),
         })),
     )
 }
@@ -166,6 +167,18 @@ fn worlds(state: &AppState) -> Vec<Value> {
         .collect();
     list.sort_by_key(|w| w["id"].as_u64());
     list
+}
+
+/// Live rooms: how many, their members, and the 50 busiest.
+fn live_rooms(state: &AppState) -> Value {
+    let rooms = state.live.rooms.summary();
+    let participants: u64 = rooms.iter().map(|r| r.members).sum();
+    json!({
+        "rooms": rooms.len(),
+        "participants": participants,
+        "fanout_hz": state.live.rooms.fanout_hz(),
+        "busiest": rooms.iter().take(50).collect::<Vec<_>>(),
+    })
 }
 
 /// The process as the kernel sees it.

@@ -134,6 +134,12 @@ impl Loaded {
             player_state_every: s.ws.player_state_every,
             ..Default::default()
         };
+        let live = live::RoomOptions {
+            fanout_hz: s.live.fanout_hz,
+            empty_ttl: secs(s.live.empty_room_ttl_secs),
+            rooms_per_owner: s.live.rooms_per_owner,
+            ..Default::default()
+        };
         #[allow(clippy::needless_update)]
         let cache = crate::cache::CacheConfig {
             player_state: secs(s.cache.player_state_ttl_secs),
@@ -166,6 +172,7 @@ impl Loaded {
             request_timeout: secs(s.http.request_timeout_secs),
             ws,
             world,
+            live,
             database_url: s.database.url.clone(),
             redis_url: s.redis.url.clone(),
             cache,

@@ -169,6 +169,12 @@ pub const KEYS: &[KeyInfo] = &[
     secs("world.hibernate_after_secs", 1.0),
     secs("world.snapshot_every_secs", 1.0),
     secs("world.stats_every_secs", 1.0),
+    bounded(
+        count("live.fanout_hz", 1.0, "sends per second, 1 to 240"),
+        240.0,
+    ),
+    secs("live.empty_room_ttl_secs", 1.0),
+    count("live.rooms_per_owner", 1.0, "a count, 1 or more"),
     secs("http.header_read_timeout_secs", 1.0),
     secs("http.request_timeout_secs", 1.0),
     count(

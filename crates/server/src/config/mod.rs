@@ -36,6 +36,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub web: WebSettings,
     pub world: WorldSettings,
+    pub live: LiveSettings,
     pub http: HttpSettings,
     pub ws: WsSettings,
     pub log: LogSettings,
@@ -214,6 +215,28 @@ pub struct WorldSettings {
     pub hibernate_after_secs: u64,
     pub snapshot_every_secs: u64,
     pub stats_every_secs: u64,
+}
+
+/// `[live]`: live-session rooms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveSettings {
+    /// States published to `cosmic.live.v1` members at most this often.
+    pub fanout_hz: u32,
+    /// A room nobody is in for this long is removed.
+    pub empty_room_ttl_secs: u64,
+    pub rooms_per_owner: usize,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        let r = live::RoomOptions::default();
+        Self {
+            fanout_hz: r.fanout_hz,
+            empty_room_ttl_secs: r.empty_ttl.as_secs(),
+            rooms_per_owner: r.rooms_per_owner,
+        }
+    }
 }
 
 impl Default for WorldSettings {

@@ -53,7 +53,8 @@ pub use gateway::metrics::{
     WS_MESSAGES_TOTAL,
 };
 pub use live::metrics::{
-    LIVE_FANOUT_MESSAGES_TOTAL, LIVE_MESSAGES_TOTAL, LIVE_PARTICIPANTS, LIVE_ROOMS,
+    FANOUT_BUCKETS, LIVE_FANOUT_DELAY_SECONDS, LIVE_FANOUT_MESSAGES_TOTAL, LIVE_MESSAGES_TOTAL,
+    LIVE_PARTICIPANTS, LIVE_ROOMS,
 };
 pub const AUTH_THROTTLED_TOTAL: &str = "cosmic_auth_throttled_total";
 pub const QUOTA_REFUSALS_TOTAL: &str = "cosmic_quota_refusals_total";
@@ -157,6 +158,12 @@ pub const ALL: &[Def] = &[
         LIVE_FANOUT_MESSAGES_TOTAL,
         Unit::Count,
         "Messages written to live-room members by relays and presence (one per member reached).",
+    ),
+    histogram(
+        LIVE_FANOUT_DELAY_SECONDS,
+        FANOUT_BUCKETS,
+        "Time from the first change a live room coalesces to the publication of its state to \
+         cosmic.live.v1 members (at most one fan-out period, 1/live.fanout_hz, plus encoding).",
     ),
     gauge(
         WS_CONNECTIONS,
