@@ -41,6 +41,9 @@ for suite in gravity codec api observability; do
   cargo run --locked --bin cosmic -- bench "$suite" --quick --json | tail -n 1
 done
 
+step "Live-session load smoke: cosmic-loadgen --app live, 50 displays for 3 s (dev build; checks it runs end to end)"
+COSMIC_BIN=target/debug/cosmic LOADGEN_BIN=target/debug/cosmic-loadgen CHECK=1 ./scripts/live-load.sh 50 3
+
 step "Browser tests: Debian's Chromium with playwright-core against cosmic serve (screenshots in artifacts/e2e)"
 ensure_chromium
 npm --prefix web run e2e

@@ -39,6 +39,20 @@ pub struct Joiner {
     pub id_hint: Option<String>,
     pub metadata: serde_json::Map<String, Value>,
     pub speaks: Speaks,
+    /// The role an invitation gives (it overrides `role`).
+    pub invited: Option<Role>,
+    /// `cosmic.live.v1`: what the room answers the hello with, before anything else reaches the
+    /// joiner (its welcome, then the feed).
+    pub greet: Option<Greeting>,
+}
+
+/// A `cosmic.live.v1` hello, as the room answers it.
+#[derive(Debug)]
+pub struct Greeting {
+    pub request_id: u32,
+    pub resume_version: Option<u64>,
+    /// Codecs the client decodes (`Codec::bit` set).
+    pub codecs: u8,
 }
 
 /// The protocol a member speaks: what it is sent.
@@ -56,10 +70,6 @@ pub enum Speaks {
 pub struct Joined {
     pub view: RoomView,
     pub participant: Participant,
-    /// The room's feed of published states (what `cosmic.live.v1` members follow).
-    pub frames: watch::Receiver<Arc<dyn FeedFrame>>,
-    /// The state's version now.
-    pub version: u64,
 }
 
 /// What a room is asked.
@@ -100,6 +110,11 @@ pub enum ToRoom {
     State {
         reply: oneshot::Sender<(ShowState, RoomView)>,
     },
+    /// Whether the member may invite others (`canInviteOthers`).
+    MayInvite {
+        conn: u64,
+        reply: oneshot::Sender<Result<(), LiveError>>,
+    },
     /// A frame of the controller's audio features, for the other members (never stored).
     Audio {
         conn: u64,
@@ -139,36 +154,51 @@ pub struct RoomStats {
     pub version: std::sync::atomic::AtomicU64,
 }
 
-/// The room's feed and when it next publishes.
+/// The room's feed and when it next publishes: a token bucket of [`BURST`] publications refilled at
+/// `fanout_hz`, so a controller's changes at that rate go out as they come (its jitter taken by the
+/// burst) and faster ones coalesce, at most `fanout_hz` a second on average.
 #[derive(Debug)]
 struct Fanout {
     frames: FrameSender,
     /// The state of the last published frame.
     published: ShowState,
-    period: Duration,
-    last: Instant,
+    hz: f64,
+    tokens: f64,
+    refilled: Instant,
     /// When the coalesced changes go out; `None`: nothing waits.
     due: Option<Instant>,
     /// When the first change waiting went in.
     since: Option<Instant>,
 }
 
+/// Publications a room may make back to back.
+const BURST: f64 = 2.0;
+
 impl Fanout {
     fn new(state: &ShowState, hz: u32) -> Self {
         let first: Arc<dyn FeedFrame> = Arc::new(LiveFrame::new(None, state, crate::now_ms()));
-        let period = Duration::from_secs_f64(1.0 / f64::from(hz.clamp(1, 1000)));
         Self {
             frames: watch::channel(first).0,
             published: state.clone(),
-            period,
-            last: Instant::now() - period,
+            hz: f64::from(hz.clamp(1, 1000)),
+            tokens: BURST,
+            refilled: Instant::now(),
             due: None,
             since: None,
         }
     }
 
+    fn refill(&mut self, now: Instant) {
+        let earned = (now - self.refilled).as_secs_f64() * self.hz;
+        self.tokens = (self.tokens + earned).min(BURST);
+        self.refilled = now;
+    }
+
     /// Publishes `state` when it differs from what was published.
     fn publish(&mut self, state: &ShowState) {
+        let now = Instant::now();
+        self.refill(now);
+        self.tokens = (self.tokens - 1.0).max(0.0);
         self.due = None;
         let since = self.since.take();
         if state.version == self.published.version {
@@ -177,24 +207,24 @@ impl Fanout {
         let frame = LiveFrame::new(Some(&self.published), state, crate::now_ms());
         self.frames.send_replace(Arc::new(frame));
         self.published = state.clone();
-        self.last = Instant::now();
         if let Some(since) = since {
-            crate::metrics::published(self.last - since);
+            crate::metrics::published(since.elapsed());
         }
     }
 
-    /// A change went in: publish now, or when the period since the last publication is over.
+    /// A change went in: publish now if the bucket allows, else when it has a token again.
     fn changed(&mut self, state: &ShowState) {
         let now = Instant::now();
         self.since.get_or_insert(now);
         if self.due.is_some() {
             return;
         }
-        let next = self.last + self.period;
-        if now >= next {
+        self.refill(now);
+        if self.tokens >= 1.0 {
             self.publish(state);
         } else {
-            self.due = Some(next);
+            let wait = (1.0 - self.tokens) / self.hz;
+            self.due = Some(now + Duration::from_secs_f64(wait));
         }
     }
 }
@@ -355,9 +385,37 @@ impl RoomActor {
         Joined {
             view: self.view(),
             participant,
-            frames: self.fanout.frames.subscribe(),
-            version: self.state.version,
         }
+    }
+
+    /// A `cosmic.live.v1` joiner's welcome, then its feed: the whole state, or what it lacks of it.
+    fn greet(&self, m: &Member, g: Greeting) {
+        let Speaks::V1 { binary } = m.speaks else {
+            return;
+        };
+        let welcome = ServerMessage::Welcome {
+            request_id: g.request_id,
+            protocol_hash: crate::v1::protocol_hash_hex(),
+            room: self.view(),
+            participant: m.participant.clone(),
+            version: self.state.version,
+            server_time: crate::now_ms(),
+            fanout_hz: self.fanout.hz as u32,
+            resumed: g.resume_version.is_some(),
+        };
+        Self::send_to(m, String::new(), &welcome);
+        let cursor = gateway::Cursor {
+            base: g.resume_version,
+            codecs: g.codecs,
+            format: if binary {
+                crate::frame::FORMAT_BIN
+            } else {
+                crate::frame::FORMAT_JSON
+            },
+            ..gateway::Cursor::default()
+        };
+        m.link
+            .follow(gateway::Feed::new(self.fanout.frames.subscribe(), cursor));
     }
 
     fn join(&mut self, j: Joiner) -> Result<Joined, LiveError> {
@@ -369,6 +427,8 @@ impl RoomActor {
         }
         let role = if j.account == self.meta.owner {
             Role::Host
+        } else if let Some(role) = j.invited {
+            role
         } else {
             Role::requested(j.role.as_deref(), self.meta.settings.allow_guest_control)
         };
@@ -388,6 +448,7 @@ impl RoomActor {
             metadata: j.metadata,
         };
         self.presence("participant_joined", &participant, None);
+        let (conn, greet) = (j.conn, j.greet);
         self.members.insert(
             j.conn,
             Member {
@@ -398,6 +459,9 @@ impl RoomActor {
         );
         crate::metrics::joined(role);
         self.touch();
+        if let (Some(g), Some(m)) = (greet, self.members.get(&conn)) {
+            self.greet(m, g);
+        }
         Ok(self.joined(participant))
     }
 
@@ -668,6 +732,16 @@ impl RoomActor {
             }
             ToRoom::State { reply } => {
                 let _ = reply.send((self.state.clone(), self.view()));
+            }
+            ToRoom::MayInvite { conn, reply } => {
+                let may = self.member(conn).and_then(|m| {
+                    if m.participant.capabilities.can_invite_others {
+                        Ok(())
+                    } else {
+                        Err(LiveError::forbidden("invite others"))
+                    }
+                });
+                let _ = reply.send(may);
             }
             ToRoom::Audio { conn, features } => {
                 crate::metrics::message("audio_features");

@@ -235,6 +235,9 @@ impl CompatSession {
                 {
                     return self.set_role(action, &req.data, rid).await;
                 }
+                if str_field(&req.data, &["action"]) == Some("invite") {
+                    return self.invite(&req.data, rid).await;
+                }
                 self.relay("broadcast", req.data, None, false).await
             }
             "voice_command" => self.relay("voice_command", req.data, None, false).await,
@@ -275,7 +278,14 @@ impl CompatSession {
             )
         })?;
         let create = req.data.get("createRoom").filter(|c| c.is_object());
+        let mut invited = None;
         let room = match (req.room_id, create) {
+            _ if str_field(&req.data, &["invite"]).is_some() => {
+                let token = str_field(&req.data, &["invite"]).unwrap_or_default();
+                let (room, role) = self.live.rooms.redeem(token)?;
+                invited = Some(role);
+                room
+            }
             (None, Some(given)) => {
                 let given: NewRoom = serde_json::from_value(given.clone()).map_err(|e| {
                     LiveError::new(ErrorCode::InvalidOperation, format!("createRoom: {e}"))
@@ -308,6 +318,8 @@ impl CompatSession {
             id_hint: req.source.map(str::to_owned),
             metadata: p.get("metadata").map(object).unwrap_or_default(),
             speaks: crate::actor::Speaks::Compat,
+            invited,
+            greet: None,
         };
         if self.room.as_ref().is_some_and(|r| r.id != room.id) {
             self.leave();
@@ -441,6 +453,27 @@ impl CompatSession {
             json!({ "success": true, "event": "role_changed", "participant": p }),
             rid,
         );
+        Ok(())
+    }
+
+    /// `broadcast {action: "invite", role?, ttlSecs?}`: a single-use invitation token for this room.
+    async fn invite(&self, data: &Value, rid: Option<&str>) -> Result<(), LiveError> {
+        let role = match data.get("role") {
+            Some(r) => serde_json::from_value(r.clone()).map_err(|_| {
+                LiveError::new(
+                    ErrorCode::InvalidMessage,
+                    "role is controller, display or viewer",
+                )
+            })?,
+            None => Role::Controller,
+        };
+        let ttl = data.get("ttlSecs").and_then(Value::as_u64);
+        let (token, _, expires_at) = self
+            .live
+            .invite(self.room.as_ref(), self.link.conn(), role, ttl)
+            .await?;
+        let data = json!({ "success": true, "event": "invitation", "token": token, "role": role, "expiresAt": expires_at });
+        self.reply("broadcast", data, rid);
         Ok(())
     }
 

@@ -64,6 +64,9 @@ pub const RATE_PER_SECOND: f64 = 240.0;
 pub const RATE_BURST: f64 = 480.0;
 /// Largest client message: a whole state (64 KiB) in its envelope.
 pub const MAX_MESSAGE_SIZE: usize = 96 * 1024;
+/// Messages queued for one connection before it counts as too slow: room for the presence of a
+/// thousand displays joining at once (16 bytes a slot, allocated up front).
+pub const OUTBOUND_QUEUE: usize = 1024;
 
 /// Unix time in ms.
 pub fn now_ms() -> i64 {
@@ -81,12 +84,14 @@ pub struct Live {
 }
 
 impl Live {
-    /// `ws`: the gateway's limits, which live connections take but for their message rate and size.
+    /// `ws`: the gateway's limits, which live connections take but for their message rate and size and
+    /// their queue.
     pub fn new(rooms: Rooms, presets: Arc<dyn Presets>, ws: &WsOptions) -> Self {
         let limits = WsOptions {
             rate_per_second: ws.rate_per_second.max(RATE_PER_SECOND),
             rate_burst: ws.rate_burst.max(RATE_BURST),
             max_message_size: ws.max_message_size.max(MAX_MESSAGE_SIZE),
+            outbound_queue: ws.outbound_queue.max(OUTBOUND_QUEUE),
             ..ws.clone()
         };
         Self {
@@ -113,6 +118,27 @@ impl Live {
         state.parameters.get_or_insert_with(state::Params::new);
         state.layers.get_or_insert_with(Vec::new);
         Ok(state::Op::ReplaceState { state })
+    }
+}
+
+impl Live {
+    /// An invitation into `room` (the connection's own) as `role`, if the member `conn` may invite:
+    /// (token, room id, expiry in Unix ms).
+    pub async fn invite(
+        &self,
+        room: Option<&rooms::RoomHandle>,
+        conn: u64,
+        role: room::Role,
+        ttl_secs: Option<u64>,
+    ) -> Result<(String, String, i64), LiveError> {
+        let room = room.ok_or_else(|| LiveError::new(ErrorCode::NotInRoom, "join a room first"))?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        room.tx
+            .try_send(actor::ToRoom::MayInvite { conn, reply: tx })
+            .map_err(|_| LiveError::unavailable())?;
+        rx.await.map_err(|_| LiveError::unavailable())??;
+        let (token, expires_at) = self.rooms.invite(&room.id, role, ttl_secs)?;
+        Ok((token, room.id.clone(), expires_at))
     }
 }
 

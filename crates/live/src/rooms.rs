@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use crate::actor::{MAILBOX, RoomActor, RoomStats, ToRoom};
 use crate::error::{ErrorCode, LiveError};
-use crate::room::{NewRoom, RoomMeta, as_code, new_code};
+use crate::room::{NewRoom, Role, RoomMeta, as_code, new_code};
 use crate::seams::{RoomStore, StoreFailure};
 use crate::state::{Limits, ShowState};
 
@@ -57,9 +57,23 @@ impl Default for RoomOptions {
     }
 }
 
+/// An invitation into a room, in a role (single use).
+#[derive(Clone, Debug)]
+struct Invitation {
+    room: String,
+    role: Role,
+    expires_at: i64,
+}
+
+/// Invitations last this long unless their host says otherwise…
+pub const INVITATION_TTL_SECS: u64 = 24 * 3600;
+/// …and never longer than this.
+pub const MAX_INVITATION_TTL_SECS: u64 = 7 * 24 * 3600;
+
 #[derive(Debug)]
 struct Inner {
     by_id: DashMap<String, RoomHandle>,
+    invitations: DashMap<String, Invitation>,
     by_code: DashMap<String, String>,
     owners: DashMap<u64, usize>,
     store: Arc<dyn RoomStore>,
@@ -80,6 +94,7 @@ impl Rooms {
     ) -> Self {
         Self(Arc::new(Inner {
             by_id: DashMap::new(),
+            invitations: DashMap::new(),
             by_code: DashMap::new(),
             owners: DashMap::new(),
             store,
@@ -231,6 +246,61 @@ impl Rooms {
         let code = as_code(key)?;
         let id = self.0.by_code.get(&code)?.clone();
         self.0.by_id.get(&id).map(|h| h.clone())
+    }
+
+    /// A new invitation into room `room` as `role` (not the host's), for `ttl_secs` (capped): its token
+    /// and when it expires (Unix ms). Whoever asks must have been checked by the room
+    /// ([`crate::actor::ToRoom::MayInvite`]).
+    pub fn invite(
+        &self,
+        room: &str,
+        role: Role,
+        ttl_secs: Option<u64>,
+    ) -> Result<(String, i64), LiveError> {
+        if role == Role::Host {
+            return Err(LiveError::new(
+                ErrorCode::InvalidOperation,
+                "a room has one host",
+            ));
+        }
+        let ttl = ttl_secs
+            .unwrap_or(INVITATION_TTL_SECS)
+            .clamp(1, MAX_INVITATION_TTL_SECS);
+        let now = crate::now_ms();
+        self.0.invitations.retain(|_, i| i.expires_at > now);
+        let token: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..24)
+                .map(|_| {
+                    const A: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+                    A[rng.random_range(0..A.len())] as char
+                })
+                .collect()
+        };
+        let expires_at = now + ttl as i64 * 1000;
+        let invitation = Invitation {
+            room: room.to_owned(),
+            role,
+            expires_at,
+        };
+        self.0.invitations.insert(token.clone(), invitation);
+        Ok((token, expires_at))
+    }
+
+    /// The room and role an invitation token lets in, once (the token is then spent).
+    pub fn redeem(&self, token: &str) -> Result<(RoomHandle, Role), LiveError> {
+        let gone = || {
+            LiveError::new(
+                ErrorCode::NotFound,
+                "no such invitation (or it was used, or it expired)",
+            )
+        };
+        let (_, i) = self.0.invitations.remove(token).ok_or_else(gone)?;
+        if i.expires_at <= crate::now_ms() {
+            return Err(gone());
+        }
+        Ok((self.get(&i.room).ok_or_else(gone)?, i.role))
     }
 
     /// The room with id `id`, private or not (for a member already in it).

@@ -25,11 +25,11 @@ pub const KIND_CONTROL: u8 = 1;
 
 /// The message schema, hashed into [`PROTOCOL_HASH`]: change it with any message layout.
 pub const SCHEMA: &str = "cosmic.live.v1;
-hello{request_id,protocol_hash,room?,create?,name?,role?,resume_version?,codecs?};ping{request_id,client_time?};
+hello{request_id,protocol_hash,room?,invite?,create?,name?,role?,resume_version?,codecs?};invite{request_id,role?,ttl_secs?};ping{request_id,client_time?};
 op{request_id,op};load_preset{request_id,preset_id};set_role{request_id,participant,role};message{request_id?,target?,data};leave{request_id};
 welcome{request_id,protocol_hash,room,participant,version,server_time,fanout_hz,resumed};reply{request_id,version?};
 error{request_id?,code,message};pong{request_id,server_time,client_time?};state{server_time,state};delta{server_time,delta};
-presence{event,participant};message{from,kind,data,target?};
+presence{event,participant};invitation{request_id,token,room,role,expires_at};message{from,kind,data,target?};
 delta{base,version,timestamp,parameters?,removedParameters?,layers?,removedLayers?,activePresetId?,tempo?};
 audio:'A',flags,n<=32,level_u8*n,server_time_f64le(server only);codec{none,lz4,deflate_raw,zstd}";
 
@@ -63,6 +63,10 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         room: Option<String>,
+        /// An invitation's token: into its room, in its role.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        invite: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         create: Option<NewRoom>,
@@ -115,6 +119,17 @@ pub enum ClientMessage {
     },
     Leave {
         request_id: u32,
+    },
+    /// A single-use invitation into this room as `role` (default `controller`), valid `ttl_secs`
+    /// (default a day, at most a week). Needs `canInviteOthers`.
+    Invite {
+        request_id: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        role: Option<Role>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        ttl_secs: Option<u64>,
     },
 }
 
@@ -170,6 +185,15 @@ pub enum ServerMessage {
         #[ts(type = "number")]
         server_time: i64,
         delta: StateDelta,
+    },
+    /// The answer to `invite`: the token a joiner passes in its hello (`invite`).
+    Invitation {
+        request_id: u32,
+        token: String,
+        room: String,
+        role: Role,
+        #[ts(type = "number")]
+        expires_at: i64,
     },
     /// `participant_joined`, `participant_left`, `role_changed`.
     Presence {

@@ -2,14 +2,13 @@
 //! requests answered by `reply` or `error`, the room's feed of states and deltas, and audio features.
 
 use gateway::close::code;
-use gateway::{CloseCause, CloseReason, Cursor, Feed, Flow, Incoming, Link, Principal};
+use gateway::{CloseCause, CloseReason, Flow, Incoming, Link, Principal};
 use protocol::codec::Codec;
 use tokio::sync::oneshot;
 
-use crate::actor::{Joiner, Speaks, ToRoom};
+use crate::actor::{Greeting, Joiner, Speaks, ToRoom};
 use crate::audio::{AudioFeatures, MAGIC};
 use crate::error::{ErrorCode, LiveError};
-use crate::frame::{FORMAT_BIN, FORMAT_JSON};
 use crate::room::NewRoom;
 use crate::rooms::RoomHandle;
 use crate::state::Op;
@@ -31,6 +30,7 @@ pub struct V1Session {
 struct Hello {
     request_id: u32,
     room: Option<String>,
+    invite: Option<String>,
     create: Option<NewRoom>,
     name: Option<String>,
     role: Option<crate::room::Role>,
@@ -132,6 +132,7 @@ impl V1Session {
                 request_id,
                 protocol_hash,
                 room,
+                invite,
                 create,
                 name,
                 role,
@@ -153,6 +154,7 @@ impl V1Session {
                 let hello = Hello {
                     request_id,
                     room,
+                    invite,
                     create,
                     name,
                     role,
@@ -243,6 +245,28 @@ impl V1Session {
                     }
                 }
             }
+            ClientMessage::Invite {
+                request_id,
+                role,
+                ttl_secs,
+            } => {
+                let role = role.unwrap_or(crate::room::Role::Controller);
+                match self
+                    .live
+                    .invite(self.joined().ok(), self.link.conn(), role, ttl_secs)
+                    .await
+                {
+                    Ok((token, room, expires_at)) => self.send(&ServerMessage::Invitation {
+                        request_id,
+                        token,
+                        room,
+                        role,
+                        expires_at,
+                    }),
+                    Err(e) => self.error(Some(request_id), &e),
+                }
+                return Flow::Continue;
+            }
             ClientMessage::Leave { request_id } => {
                 self.leave();
                 (request_id, Ok(None))
@@ -304,14 +328,20 @@ impl V1Session {
                 "a token is needed: connect to /live?token=… (POST /api/auth/guest gives one)",
             )
         })?;
-        let room = match (hello.room, hello.create) {
-            (Some(key), _) => self
+        let mut invited = None;
+        let room = match (hello.invite, hello.room, hello.create) {
+            (Some(token), _, _) => {
+                let (room, role) = self.live.rooms.redeem(&token)?;
+                invited = Some(role);
+                room
+            }
+            (None, Some(key), _) => self
                 .live
                 .rooms
                 .find(&key)
                 .ok_or_else(|| LiveError::new(ErrorCode::NotFound, "no such room"))?,
-            (None, Some(given)) => self.live.rooms.create(account, given).await?,
-            (None, None) => {
+            (None, None, Some(given)) => self.live.rooms.create(account, given).await?,
+            (None, None, None) => {
                 return Err(LiveError::new(
                     ErrorCode::InvalidMessage,
                     "hello needs a room (its id or join code) or create",
@@ -323,6 +353,10 @@ impl V1Session {
             .map(|n| n.trim().chars().take(64).collect::<String>())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "guest".into());
+        let codecs = hello
+            .codecs
+            .iter()
+            .fold(Codec::None.bit(), |b, c| b | c.bit());
         let joiner = Joiner {
             conn: self.link.conn(),
             link: self.link.clone(),
@@ -334,30 +368,16 @@ impl V1Session {
             speaks: Speaks::V1 {
                 binary: self.binary,
             },
+            invited,
+            greet: Some(Greeting {
+                request_id: hello.request_id,
+                resume_version: hello.resume_version,
+                codecs,
+            }),
         };
-        let joined = ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
+        // The room sends the welcome and starts the feed itself, so nothing of the room comes first.
+        ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
         self.link.set_principal(account);
-        self.send(&ServerMessage::Welcome {
-            request_id: hello.request_id,
-            protocol_hash: protocol_hash_hex(),
-            room: joined.view,
-            participant: joined.participant,
-            version: joined.version,
-            server_time: now_ms(),
-            fanout_hz: self.live.rooms.fanout_hz(),
-            resumed: hello.resume_version.is_some(),
-        });
-        let codecs = hello
-            .codecs
-            .iter()
-            .fold(Codec::None.bit(), |b, c| b | c.bit());
-        let cursor = Cursor {
-            base: hello.resume_version,
-            codecs,
-            format: if self.binary { FORMAT_BIN } else { FORMAT_JSON },
-            ..Cursor::default()
-        };
-        self.link.follow(Feed::new(joined.frames, cursor));
         self.room = Some(room);
         self.greeted = true;
         Ok(())

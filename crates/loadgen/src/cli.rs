@@ -14,6 +14,18 @@ pub enum Proto {
     V1Bin,
     /// `cosmic.v1.json`: everything as JSON text.
     V1Json,
+    /// `cosmic.live.v1.json` (`--app live` only).
+    #[value(skip)]
+    LiveJson,
+}
+
+/// Which application the clients use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum App {
+    /// `/ws`: players in a world.
+    Garden,
+    /// `/live`: one controller and `--clients` displays in one room (`cosmic.live.v1.json`).
+    Live,
 }
 
 impl Proto {
@@ -22,6 +34,7 @@ impl Proto {
             Self::V0 => "v0",
             Self::V1Bin => "v1-bin",
             Self::V1Json => "v1-json",
+            Self::LiveJson => "live-v1-json",
         }
     }
 
@@ -31,6 +44,7 @@ impl Proto {
             Self::V0 => None,
             Self::V1Bin => Some(protocol::v1::SUBPROTOCOL_BIN),
             Self::V1Json => Some(protocol::v1::SUBPROTOCOL_JSON),
+            Self::LiveJson => Some(live::v1::SUBPROTOCOL_JSON),
         }
     }
 }
@@ -40,9 +54,15 @@ impl Proto {
 #[derive(Clone, Debug, Parser)]
 #[command(name = "cosmic-loadgen", version)]
 pub struct Args {
-    /// Server WebSocket URL.
-    #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
-    pub url: String,
+    /// The application: `garden` (players at `/ws`) or `live` (displays at `/live`).
+    #[arg(long, value_enum, default_value_t = App::Garden)]
+    pub app: App,
+    /// Server WebSocket URL (default: `ws://127.0.0.1:8080/ws`, or `/live` with `--app live`).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// `--app live`: parameter changes the controller sends per second.
+    #[arg(long, default_value_t = 60.0, value_parser = positive)]
+    pub live_rate: f64,
     /// Number of WebSocket clients.
     #[arg(long, default_value_t = 100)]
     pub clients: usize,
@@ -99,6 +119,14 @@ pub struct Args {
 }
 
 impl Args {
+    /// The URL to connect to.
+    pub fn url(&self) -> String {
+        self.url.clone().unwrap_or_else(|| match self.app {
+            App::Garden => "ws://127.0.0.1:8080/ws".into(),
+            App::Live => "ws://127.0.0.1:8080/live".into(),
+        })
+    }
+
     /// The codecs to offer in hello (`none` is implied by the protocol and dropped here).
     pub fn offered_codecs(&self) -> Vec<Codec> {
         let mut list: Vec<Codec> = self
@@ -124,6 +152,14 @@ fn non_negative(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
     if !v.is_finite() || v < 0.0 {
         return Err("expected a finite number ≥ 0".into());
+    }
+    Ok(v)
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    let v = non_negative(s)?;
+    if v == 0.0 || v > 1000.0 {
+        return Err("expected a number above 0, at most 1000".into());
     }
     Ok(v)
 }

@@ -22,7 +22,7 @@ const READ_BUFFER: usize = 4 * 1024;
 const MAX_MESSAGE: usize = 64 << 20;
 
 /// Where and how every client connects.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Target {
     pub url: String,
     pub addr: SocketAddr,

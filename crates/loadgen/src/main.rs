@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod conn;
 mod head;
+mod live;
 mod run;
 mod stats;
 mod summary;
@@ -41,6 +42,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.app == cli::App::Live {
+        let result = runtime.block_on(live::run(&args));
+        runtime.shutdown_timeout(Duration::from_millis(200));
+        return match result {
+            Ok(summary) => {
+                live::print(&summary, args.json);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                warn(&format!("error: {e:#}"));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let result = runtime.block_on(run::run(&args));
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
@@ -56,6 +71,6 @@ fn main() -> ExitCode {
 }
 
 #[allow(clippy::print_stderr)] // CLI output
-fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     eprintln!("{message}");
 }

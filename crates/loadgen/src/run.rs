@@ -23,7 +23,7 @@ const GRACE: Duration = Duration::from_secs(3);
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn run(args: &Args) -> anyhow::Result<Summary> {
-    let target = Target::resolve(&args.url, args.protocol, args.source_ips).await?;
+    let target = Target::resolve(&args.url(), args.protocol, args.source_ips).await?;
     let warmup = args.warmup.min(args.duration);
     let shared = Arc::new(Shared {
         target,

@@ -103,7 +103,7 @@ pub fn build(
     Summary {
         clients: args.clients,
         protocol: args.protocol.label(),
-        url: args.url.clone(),
+        url: args.url(),
         idle: args.idle,
         verify: args.verify,
         rate: args.rate,

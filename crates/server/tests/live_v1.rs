@@ -373,3 +373,36 @@ async fn members_of_both_protocols_share_one_room() {
     assert_eq!(health["live"]["rooms"], 1);
     assert_eq!(health["live"]["participants"], 3);
 }
+
+#[tokio::test]
+async fn an_invitation_lets_one_joiner_in_as_a_controller() {
+    let app = spawn_app(|_| {}).await;
+    let create = json!({ "create": { "name": "Private", "isPrivate": true } });
+    let (mut vj, welcome, _) = hello(&app, SUBPROTOCOL_JSON, create).await;
+    let room_id = welcome["room"]["id"].as_str().unwrap().to_owned();
+    send_json(&mut vj, &json!({ "type": "invite", "request_id": 2 })).await;
+    let inv = reply(&mut vj, 2).await;
+    assert_eq!(inv["type"], "invitation", "{inv}");
+    assert_eq!(inv["role"], "controller");
+    assert_eq!(inv["room"], room_id.as_str());
+    let token = inv["token"].as_str().unwrap().to_owned();
+
+    // A private room is not found by id; the invitation gets in, as a controller that may change the show.
+    let token_ws = guest_token(&app).await;
+    let mut ws = connect(&app, SUBPROTOCOL_JSON, &token_ws).await;
+    let by_id = json!({ "type": "hello", "request_id": 1, "protocol_hash": protocol_hash_hex(), "room": room_id });
+    send_json(&mut ws, &by_id).await;
+    assert_eq!(next(&mut ws).await["code"], "not_found");
+    let (mut co, welcome, _) = hello(&app, SUBPROTOCOL_JSON, json!({ "invite": token })).await;
+    assert_eq!(welcome["participant"]["role"], "controller");
+    assert_eq!(op(&mut co, 2, set("hue", 0.3)).await["type"], "reply");
+    // Spent: the same token lets nobody else in. A controller may not invite.
+    send_json(&mut ws, &json!({ "type": "hello", "request_id": 3, "protocol_hash": protocol_hash_hex(), "invite": token })).await;
+    assert_eq!(next(&mut ws).await["code"], "not_found");
+    send_json(
+        &mut co,
+        &json!({ "type": "invite", "request_id": 4, "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(reply(&mut co, 4).await["code"], "forbidden");
+}

@@ -1,7 +1,7 @@
 // Generated from crates/live by `UPDATE_TS_TYPES=1 cargo test -p live --test typescript`.
 // Do not edit by hand: CI fails when this file differs from the Rust types.
 
-export const LIVE_PROTOCOL_HASH = "7928b87e7d4385b0";
+export const LIVE_PROTOCOL_HASH = "887d0783e681dd6f";
 
 export type Codec = "none" | "lz4" | "deflate" | "zstd";
 
@@ -77,11 +77,15 @@ createdAt: string, isPrivate: boolean, ownerId: string, settings: RoomSettings, 
 
 export type ErrorCode = "invalid_message" | "invalid_operation" | "limit_exceeded" | "forbidden" | "conflict" | "not_found" | "room_full" | "unauthorized" | "not_in_room" | "rate_limited" | "unavailable" | "hello_expected" | "protocol_mismatch";
 
-export type ClientMessage = { "type": "hello", request_id: number, protocol_hash: string, room?: string, create?: NewRoom, name?: string, role?: Role, resume_version?: number, 
+export type ClientMessage = { "type": "hello", request_id: number, protocol_hash: string, room?: string, 
+/**
+ * An invitation's token: into its room, in its role.
+ */
+invite?: string, create?: NewRoom, name?: string, role?: Role, resume_version?: number, 
 /**
  * Codecs the client decodes in `.bin` (`none` is always understood).
  */
-codecs?: Array<Codec>, } | { "type": "ping", request_id: number, client_time?: number, } | { "type": "op", request_id: number, op: Op, } | { "type": "load_preset", request_id: number, preset_id: string, } | { "type": "set_role", request_id: number, participant: string, role: Role, } | { "type": "message", request_id?: number, target?: string, data: unknown, } | { "type": "leave", request_id: number, };
+codecs?: Array<Codec>, } | { "type": "ping", request_id: number, client_time?: number, } | { "type": "op", request_id: number, op: Op, } | { "type": "load_preset", request_id: number, preset_id: string, } | { "type": "set_role", request_id: number, participant: string, role: Role, } | { "type": "message", request_id?: number, target?: string, data: unknown, } | { "type": "leave", request_id: number, } | { "type": "invite", request_id: number, role?: Role, ttl_secs?: number, };
 
 export type ServerMessage = { "type": "welcome", request_id: number, protocol_hash: string, room: RoomView, participant: Participant, 
 /**
@@ -99,5 +103,5 @@ resumed: boolean, } | { "type": "reply", request_id: number, version?: number, }
 /**
  * Unix ms, for the client's clock offset.
  */
-server_time: number, client_time?: number, } | { "type": "state", server_time: number, state: ShowState, } | { "type": "delta", server_time: number, delta: StateDelta, } | { "type": "presence", event: string, participant: Participant, } | { "type": "message", from: string, kind: string, data: unknown, target?: string, };
+server_time: number, client_time?: number, } | { "type": "state", server_time: number, state: ShowState, } | { "type": "delta", server_time: number, delta: StateDelta, } | { "type": "invitation", request_id: number, token: string, room: string, role: Role, expires_at: number, } | { "type": "presence", event: string, participant: Participant, } | { "type": "message", from: string, kind: string, data: unknown, target?: string, };
 
