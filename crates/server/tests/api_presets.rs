@@ -770,3 +770,31 @@ async fn openapi_describes_the_preset_routes() {
     assert_eq!(schemas["ParamValue"]["oneOf"].as_array().unwrap().len(), 4);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_account_owns_its_quota_of_presets_and_no_more() {
+    for backend in backends() {
+        let app = spawn_app_on(backend, |c| c.quotas.guest_presets = 2).await;
+        let (owner, _) = guest(&app).await;
+        let first = create(&app, &owner, json!({"name": "One"})).await;
+        create(&app, &owner, json!({"name": "Two"})).await;
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            "/api/presets",
+            Some(&owner),
+            Some(&json!({"name": "Three"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "quota_exceeded", "{body}");
+        // Replacing one is not a new one; deleting one makes room.
+        let path = format!("/api/presets/{}", first["id"]);
+        let (status, _) = call(&app, Method::PUT, &path, Some(&owner), Some(&show())).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = call(&app, Method::DELETE, &path, Some(&owner), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        create(&app, &owner, json!({"name": "Three"})).await;
+        app.stop().await;
+    }
+}

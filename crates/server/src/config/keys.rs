@@ -193,6 +193,8 @@ pub const KEYS: &[KeyInfo] = &[
         "comma-separated IP addresses, e.g. 10.0.0.2,10.0.0.3",
     ),
     count("quotas.guest_worlds", 0.0, "a count, 0 or more"),
+    count("quotas.guest_presets", 0.0, "a count, 0 or more"),
+    count("quotas.player_presets", 0.0, "a count, 0 or more"),
     count("quotas.player_worlds", 0.0, "a count, 0 or more"),
     bounded(count("quotas.guest_world_bodies", 0.0, "0 to 5000"), 5000.0),
     bounded(

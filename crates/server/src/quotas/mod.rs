@@ -53,6 +53,10 @@ pub struct QuotaConfig {
     pub owner_budget_share: f64,
     /// A guest account unused for this many days is removed (0: never).
     pub guest_ttl_days: u32,
+    /// Presets a guest may own…
+    pub guest_presets: u32,
+    /// …and a registered player.
+    pub player_presets: u32,
 }
 
 impl Default for QuotaConfig {
@@ -60,6 +64,8 @@ impl Default for QuotaConfig {
         Self {
             guest_worlds: 1,
             player_worlds: 10,
+            guest_presets: 20,
+            player_presets: 500,
             guest_world_bodies: 1_000,
             player_world_bodies: 5_000,
             guest_world_max_bodies: 2_000,
@@ -85,6 +91,7 @@ pub struct Limits {
     pub world_max_bodies: u32,
     pub tick_rate: u32,
     pub max_players: u32,
+    pub presets: u32,
     /// `guests` or `players`, for messages.
     pub who: &'static str,
 }
@@ -98,6 +105,7 @@ impl QuotaConfig {
                 world_max_bodies: self.guest_world_max_bodies,
                 tick_rate: self.guest_tick_rate,
                 max_players: self.guest_max_players,
+                presets: self.guest_presets,
                 who: "guests",
             }
         } else {
@@ -107,6 +115,7 @@ impl QuotaConfig {
                 world_max_bodies: self.player_world_max_bodies,
                 tick_rate: self.player_tick_rate,
                 max_players: self.player_max_players,
+                presets: self.player_presets,
                 who: "players",
             }
         }

@@ -234,6 +234,16 @@ impl Store {
         raw.try_into()
     }
 
+    /// How many presets `owner_id` owns.
+    pub async fn preset_count(&self, owner_id: i64) -> Result<i64> {
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM presets WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_one(p)
+            .await)?,
+        )
+    }
+
     /// Replaces `owner_id`'s preset `id` with `new` as its next version. `NotFound` when there is no such
     /// preset of that owner (another owner's is not touched).
     pub async fn replace_preset(

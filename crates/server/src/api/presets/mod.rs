@@ -225,13 +225,32 @@ pub async fn list_presets(
 #[utoipa::path(post, path = "/api/presets", tag = "presets", security(("bearer" = [])),
     request_body = PresetRequest,
     responses((status = 201, description = "Stored as version 1", body = Preset),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`quota_exceeded`: the account owns as many presets as it may \
+            (`quotas.guest_presets`, `quotas.player_presets`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create_preset(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<PresetRequest>,
 ) -> Result<(StatusCode, axum::Json<Preset>), ApiError> {
     let (new, content) = req.parse()?;
+    let limits = state.api.quotas.config.limits(caller.guest);
+    let owned = state.api.store.preset_count(caller.id).await?;
+    if owned >= i64::from(limits.presets) {
+        let hint = if caller.guest {
+            " (register for more)"
+        } else {
+            ""
+        };
+        return Err(ApiError::QuotaExceeded {
+            field: None,
+            message: format!(
+                "{} own {} presets at most{hint}",
+                limits.who, limits.presets
+            ),
+        });
+    }
     let row = state.api.store.create_preset(caller.id, &new).await?;
     tracing::info!(preset = row.id, owner = caller.id, "Preset created.");
     let summary = row.into();
