@@ -4,7 +4,6 @@
 
 use gateway::{Flow, Incoming, Link, Principal};
 use serde_json::{Map, Value, json};
-use tokio::sync::oneshot;
 
 use crate::actor::{Joiner, ToRoom};
 use crate::envelope::{Envelope, error};
@@ -138,21 +137,10 @@ impl CompatSession {
             .ok_or_else(|| LiveError::new(ErrorCode::NotInRoom, "join a room first"))
     }
 
-    async fn ask<T>(
-        room: &RoomHandle,
-        msg: impl FnOnce(oneshot::Sender<T>) -> ToRoom,
-    ) -> Result<T, LiveError> {
-        let (tx, rx) = oneshot::channel();
-        room.tx
-            .try_send(msg(tx))
-            .map_err(|_| LiveError::unavailable())?;
-        rx.await.map_err(|_| LiveError::unavailable())
-    }
-
     async fn apply(&self, op: Op, relay: Option<(&'static str, Value)>) -> Result<u64, LiveError> {
         let room = self.joined()?;
         let conn = self.link.conn();
-        Self::ask(room, |reply| ToRoom::Apply {
+        room.ask(|reply| ToRoom::Apply {
             conn,
             op,
             relay,
@@ -170,7 +158,7 @@ impl CompatSession {
     ) -> Result<(), LiveError> {
         let room = self.joined()?;
         let conn = self.link.conn();
-        Self::ask(room, |reply| ToRoom::Relay {
+        room.ask(|reply| ToRoom::Relay {
             conn,
             kind,
             data,
@@ -324,7 +312,7 @@ impl CompatSession {
         if self.room.as_ref().is_some_and(|r| r.id != room.id) {
             self.leave();
         }
-        let joined = Self::ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
+        let joined = room.ask(|reply| ToRoom::Join { joiner, reply }).await??;
         self.room = Some(room);
         let data =
             json!({ "success": true, "room": joined.view, "participant": joined.participant });
@@ -335,7 +323,7 @@ impl CompatSession {
     async fn sync_state(&self, req: &Request<'_>) -> Result<(), LiveError> {
         if req.data.get("request").and_then(Value::as_str) == Some("get_state") {
             let room = self.joined()?;
-            let (state, _) = Self::ask(room, |reply| ToRoom::State { reply }).await?;
+            let (state, _) = room.ask(|reply| ToRoom::State { reply }).await?;
             let mut state = serde_json::to_value(&state).unwrap_or_default();
             state["serverTime"] = json!(now_ms());
             self.reply(
@@ -441,13 +429,14 @@ impl CompatSession {
         };
         let room = self.joined()?;
         let conn = self.link.conn();
-        let p = Self::ask(room, |reply| ToRoom::SetRole {
-            conn,
-            participant,
-            role,
-            reply,
-        })
-        .await??;
+        let p = room
+            .ask(|reply| ToRoom::SetRole {
+                conn,
+                participant,
+                role,
+                reply,
+            })
+            .await??;
         self.reply(
             "broadcast",
             json!({ "success": true, "event": "role_changed", "participant": p }),

@@ -132,11 +132,8 @@ impl Live {
         ttl_secs: Option<u64>,
     ) -> Result<(String, String, i64), LiveError> {
         let room = room.ok_or_else(|| LiveError::new(ErrorCode::NotInRoom, "join a room first"))?;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        room.tx
-            .try_send(actor::ToRoom::MayInvite { conn, reply: tx })
-            .map_err(|_| LiveError::unavailable())?;
-        rx.await.map_err(|_| LiveError::unavailable())??;
+        room.ask(|reply| actor::ToRoom::MayInvite { conn, reply })
+            .await??;
         let (token, expires_at) = self.rooms.invite(&room.id, role, ttl_secs)?;
         Ok((token, room.id.clone(), expires_at))
     }

@@ -26,6 +26,20 @@ pub struct RoomHandle {
     pub stats: Arc<RoomStats>,
 }
 
+impl RoomHandle {
+    /// Asks the room and waits for its answer; a full mailbox or a stopped room is `unavailable`.
+    pub async fn ask<T>(
+        &self,
+        msg: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> ToRoom,
+    ) -> Result<T, LiveError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .try_send(msg(tx))
+            .map_err(|_| LiveError::unavailable())?;
+        rx.await.map_err(|_| LiveError::unavailable())
+    }
+}
+
 /// One room in [`Rooms::summary`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RoomSummary {

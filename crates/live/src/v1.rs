@@ -34,18 +34,7 @@ delta{base,version,timestamp,parameters?,removedParameters?,layers?,removedLayer
 audio:'A',flags,n<=32,level_u8*n,server_time_f64le(server only);codec{none,lz4,deflate_raw,zstd}";
 
 /// FNV-1a 64 of [`SCHEMA`], as 16 hex digits in messages.
-pub const PROTOCOL_HASH: u64 = fnv1a(SCHEMA.as_bytes());
-
-const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-        i += 1;
-    }
-    h
-}
+pub const PROTOCOL_HASH: u64 = protocol::v1::fnv1a(SCHEMA.as_bytes());
 
 pub fn protocol_hash_hex() -> String {
     format!("{PROTOCOL_HASH:016x}")

@@ -4,7 +4,6 @@
 use gateway::close::code;
 use gateway::{CloseCause, CloseReason, Flow, Incoming, Link, Principal};
 use protocol::codec::Codec;
-use tokio::sync::oneshot;
 
 use crate::actor::{Greeting, Joiner, Speaks, ToRoom};
 use crate::audio::{AudioFeatures, MAGIC};
@@ -36,17 +35,6 @@ struct Hello {
     role: Option<crate::room::Role>,
     resume_version: Option<u64>,
     codecs: Vec<Codec>,
-}
-
-async fn ask<T>(
-    room: &RoomHandle,
-    msg: impl FnOnce(oneshot::Sender<T>) -> ToRoom,
-) -> Result<T, LiveError> {
-    let (tx, rx) = oneshot::channel();
-    room.tx
-        .try_send(msg(tx))
-        .map_err(|_| LiveError::unavailable())?;
-    rx.await.map_err(|_| LiveError::unavailable())
 }
 
 impl V1Session {
@@ -199,14 +187,15 @@ impl V1Session {
             } => {
                 let conn = self.link.conn();
                 let result = match self.joined() {
-                    Ok(room) => ask(room, |reply| ToRoom::SetRole {
-                        conn,
-                        participant,
-                        role,
-                        reply,
-                    })
-                    .await
-                    .and_then(|r| r.map(|_| None)),
+                    Ok(room) => room
+                        .ask(|reply| ToRoom::SetRole {
+                            conn,
+                            participant,
+                            role,
+                            reply,
+                        })
+                        .await
+                        .and_then(|r| r.map(|_| None)),
                     Err(e) => Err(e),
                 };
                 (request_id, result)
@@ -223,16 +212,17 @@ impl V1Session {
                     "broadcast"
                 };
                 let result = match self.joined() {
-                    Ok(room) => ask(room, |reply| ToRoom::Relay {
-                        conn,
-                        kind,
-                        data,
-                        target,
-                        control: false,
-                        reply,
-                    })
-                    .await
-                    .and_then(|r| r.map(|()| None)),
+                    Ok(room) => room
+                        .ask(|reply| ToRoom::Relay {
+                            conn,
+                            kind,
+                            data,
+                            target,
+                            control: false,
+                            reply,
+                        })
+                        .await
+                        .and_then(|r| r.map(|()| None)),
                     Err(e) => Err(e),
                 };
                 match request_id {
@@ -291,7 +281,7 @@ impl V1Session {
     async fn apply(&self, op: Op) -> Result<u64, LiveError> {
         let room = self.joined()?;
         let conn = self.link.conn();
-        ask(room, |reply| ToRoom::Apply {
+        room.ask(|reply| ToRoom::Apply {
             conn,
             op,
             relay: None,
@@ -376,7 +366,7 @@ impl V1Session {
             }),
         };
         // The room sends the welcome and starts the feed itself, so nothing of the room comes first.
-        ask(&room, |reply| ToRoom::Join { joiner, reply }).await??;
+        room.ask(|reply| ToRoom::Join { joiner, reply }).await??;
         self.link.set_principal(account);
         self.room = Some(room);
         self.greeted = true;

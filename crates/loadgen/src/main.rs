@@ -42,27 +42,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if args.app == cli::App::Live {
-        let result = runtime.block_on(live::run(&args));
-        runtime.shutdown_timeout(Duration::from_millis(200));
-        return match result {
-            Ok(summary) => {
-                live::print(&summary, args.json);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                warn(&format!("error: {e:#}"));
-                ExitCode::FAILURE
-            }
-        };
-    }
-    let result = runtime.block_on(run::run(&args));
+    let json = args.json;
+    let outcome = match args.app {
+        cli::App::Live => runtime
+            .block_on(live::run(&args))
+            .map(|s| live::print(&s, json)),
+        cli::App::Garden => runtime
+            .block_on(run::run(&args))
+            .map(|s| summary::print(&s, json)),
+    };
     runtime.shutdown_timeout(Duration::from_millis(200));
-    match result {
-        Ok(summary) => {
-            summary::print(&summary, args.json);
-            ExitCode::SUCCESS
-        }
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             warn(&format!("error: {e:#}"));
             ExitCode::FAILURE

@@ -31,7 +31,8 @@ body{id,kind,owner,pos3,vel3,mv3,mass_f32,radius_f32,life};moves:predicted_if_on
 /// FNV-1a 64 of [`SCHEMA`], as 16 hex digits in messages.
 pub const PROTOCOL_HASH: u64 = fnv1a(SCHEMA.as_bytes());
 
-const fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a 64: the hash of a protocol's schema text (here and in `cosmic.live.v1`).
+pub const fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
     while i < bytes.len() {

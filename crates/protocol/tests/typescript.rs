@@ -23,20 +23,13 @@ fn generated() -> String {
         ClientMessage::decl(&cfg),
         ServerMessage::decl(&cfg),
     ];
-    let mut out = String::from(
-        "// Generated from crates/protocol by `UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript`.\n\
-         // Do not edit by hand: CI fails when this file differs from the Rust types.\n\n",
-    );
-    out.push_str(&format!(
-        "export const PROTOCOL_HASH = \"{}\";\n\n",
-        protocol::v1::protocol_hash_hex()
-    ));
-    for d in decls {
-        out.push_str("export ");
-        out.push_str(&d);
-        out.push_str("\n\n");
-    }
-    out
+    common::typescript(
+        "crates/protocol",
+        "UPDATE_TS_TYPES=1 cargo test -p protocol --test typescript",
+        "PROTOCOL_HASH",
+        &protocol::v1::protocol_hash_hex(),
+        &decls,
+    )
 }
 
 #[test]

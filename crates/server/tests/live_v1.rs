@@ -70,6 +70,34 @@ async fn hello(app: &TestApp, subprotocol: &str, hello: Value) -> (Ws, Value, Va
     (ws, welcome, state)
 }
 
+/// A member speaking v1z3r's envelope (no subprotocol) after its `join_room` reply.
+async fn compat_member(app: &TestApp, code: &str, participant: Value) -> Ws {
+    let token = guest_token(app).await;
+    let url = format!("ws://127.0.0.1:{}/live?token={token}", app.port);
+    let mut ws = tokio_tungstenite::connect_async(url).await.unwrap().0;
+    let join = json!({ "id": "j", "type": "join_room", "timestamp": 1, "source": "old", "roomId": code,
+        "data": { "participant": participant }, "metadata": { "requestId": "j" } });
+    send_json(&mut ws, &join).await;
+    loop {
+        let Message::Text(t) = next_data(&mut ws).await.unwrap() else {
+            continue;
+        };
+        if t.contains("\"requestId\":\"j\"") {
+            return ws;
+        }
+    }
+}
+
+/// A display in the room with join code `code`: (socket, welcome, first state).
+async fn display_in(app: &TestApp, code: &str) -> (Ws, Value, Value) {
+    hello(
+        app,
+        SUBPROTOCOL_JSON,
+        json!({ "room": code, "role": "display" }),
+    )
+    .await
+}
+
 async fn host(app: &TestApp) -> (Ws, String) {
     let (ws, welcome, _) = hello(
         app,
@@ -98,12 +126,7 @@ fn set(name: &str, value: f64) -> Value {
 async fn displays_get_the_full_state_then_coalesced_deltas_that_rebuild_it_exactly() {
     let app = spawn_app(|_| {}).await;
     let (mut vj, code) = host(&app).await;
-    let (mut display, welcome, first) = hello(
-        &app,
-        SUBPROTOCOL_JSON,
-        json!({ "room": code, "role": "display" }),
-    )
-    .await;
+    let (mut display, welcome, first) = display_in(&app, &code).await;
     assert_eq!(welcome["participant"]["role"], "display");
     assert_eq!(welcome["fanout_hz"], 60);
     let mut have: ShowState = serde_json::from_value(first["state"].clone()).unwrap();
@@ -188,12 +211,7 @@ async fn a_display_resumes_from_the_version_it_has() {
 async fn refusals_are_typed_and_leave_the_room_unchanged() {
     let app = spawn_app(|_| {}).await;
     let (mut vj, code) = host(&app).await;
-    let (mut display, _, _) = hello(
-        &app,
-        SUBPROTOCOL_JSON,
-        json!({ "room": code, "role": "display" }),
-    )
-    .await;
+    let (mut display, _, _) = display_in(&app, &code).await;
 
     let e = op(&mut display, 7, set("hue", 1.0)).await;
     assert_eq!(e["type"], "error");
@@ -236,26 +254,9 @@ async fn refusals_are_typed_and_leave_the_room_unchanged() {
 async fn audio_features_reach_every_display_and_are_never_stored() {
     let app = spawn_app(|_| {}).await;
     let (mut vj, code) = host(&app).await;
-    let (mut display, _, _) = hello(
-        &app,
-        SUBPROTOCOL_JSON,
-        json!({ "room": code, "role": "display" }),
-    )
-    .await;
+    let (mut display, _, _) = display_in(&app, &code).await;
     // A compat display in the same room.
-    let token = guest_token(&app).await;
-    let url = format!("ws://127.0.0.1:{}/live?token={token}", app.port);
-    let mut compat = tokio_tungstenite::connect_async(url).await.unwrap().0;
-    let join = json!({ "id": "j", "type": "join_room", "timestamp": 1, "source": "old", "roomId": code, "data": {}, "metadata": { "requestId": "j" } });
-    send_json(&mut compat, &join).await;
-    loop {
-        let Message::Text(t) = next_data(&mut compat).await.unwrap() else {
-            continue;
-        };
-        if t.contains("\"requestId\":\"j\"") {
-            break;
-        }
-    }
+    let mut compat = compat_member(&app, &code, json!({})).await;
 
     vj.send(Message::Binary(vec![b'A', 1, 3, 0, 128, 255].into()))
         .await
@@ -336,13 +337,8 @@ async fn members_of_both_protocols_share_one_room() {
     let (mut vj, code) = host(&app).await;
     let (mut display, _, _) = hello(&app, SUBPROTOCOL_JSON, json!({ "room": code })).await;
     // An old v1z3r controller in the same room: its changes reach v1 displays as deltas.
-    let token = guest_token(&app).await;
-    let url = format!("ws://127.0.0.1:{}/live?token={token}", app.port);
-    let mut old = tokio_tungstenite::connect_async(url).await.unwrap().0;
-    let join = json!({ "id": "j", "type": "join_room", "timestamp": 1, "source": "old", "roomId": code,
-        "data": { "participant": { "name": "old", "role": "participant" } }, "metadata": { "requestId": "j" } });
-    send_json(&mut old, &join).await;
-    // The room was created with guest control allowed by default? If not, the host grants it.
+    let mut old = compat_member(&app, &code, json!({ "name": "old", "role": "participant" })).await;
+    // Guests do not control by default: the host grants it.
     let joined = until(&mut vj, |v| {
         v["type"] == "presence" && v["participant"]["name"] == "old"
     })

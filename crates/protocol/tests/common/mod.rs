@@ -25,3 +25,26 @@ pub fn check_generated(path: &std::path::Path, want: &str, command: &str) {
         path.display()
     );
 }
+
+/// A generated TypeScript file (for the typescript tests; fixtures.rs includes this module too): a header naming `crate_dir` and `command`, `export const <hash_name> =
+/// "<hash>"`, then every declaration exported.
+#[allow(dead_code)]
+pub fn typescript(
+    crate_dir: &str,
+    command: &str,
+    hash_name: &str,
+    hash: &str,
+    decls: &[String],
+) -> String {
+    let mut out = format!(
+        "// Generated from {crate_dir} by `{command}`.\n\
+         // Do not edit by hand: CI fails when this file differs from the Rust types.\n\n\
+         export const {hash_name} = \"{hash}\";\n\n"
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d);
+        out.push_str("\n\n");
+    }
+    out
+}
