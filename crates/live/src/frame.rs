@@ -1,9 +1,11 @@
 //! A room's published state for `cosmic.live.v1` followers: the full state and the delta from the
-//! previously published one, each encoded once per format (JSON text; `.bin` raw and, for large
-//! frames, deflated) and shared by every follower. A follower that has the previous frame gets the
-//! delta; one that missed it (it just joined, or it was too slow to take every frame) gets the full state.
+//! previously published one, each encoded at most once per format (JSON text; `.bin` raw and, for
+//! large frames, deflated), when a follower first needs it, and shared by every follower. A follower
+//! that has the previous frame gets the delta; one that missed it (it just joined, or it was too slow
+//! to take every frame) gets the full state.
 
 use std::io::Write as _;
+use std::sync::OnceLock;
 
 use gateway::{Cursor, FeedFrame, Wire};
 use protocol::codec::{Codec, compress_into};
@@ -20,20 +22,34 @@ pub const FORMAT_BIN: u8 = 1;
 /// Frames smaller than this go out uncompressed (deflate would not pay for its header).
 const COMPRESS_FROM: usize = 512;
 
-/// One message in every form a follower may take.
+/// One message in every form a follower may take, each encoded the first time a follower needs it
+/// (and then shared): a room with only JSON followers never deflates.
 #[derive(Debug)]
 struct Encoded {
-    text: Wire,
-    bin: Wire,
-    /// The deflated `.bin` form, when it is smaller.
-    deflated: Option<Wire>,
+    json: String,
+    text: OnceLock<Wire>,
+    bin: OnceLock<Wire>,
+    /// The deflated `.bin` form, when it is smaller (`None` inside: it is not).
+    deflated: OnceLock<Option<Wire>>,
 }
 
 impl Encoded {
     fn new(msg: &ServerMessage) -> Self {
-        let json = msg.json();
-        let deflated = (json.len() >= COMPRESS_FROM)
-            .then(|| {
+        Self {
+            json: msg.json(),
+            text: OnceLock::new(),
+            bin: OnceLock::new(),
+            deflated: OnceLock::new(),
+        }
+    }
+
+    fn deflated(&self) -> Option<&Wire> {
+        self.deflated
+            .get_or_init(|| {
+                let json = &self.json;
+                if json.len() < COMPRESS_FROM {
+                    return None;
+                }
                 let mut payload = Vec::with_capacity(json.len() + 1);
                 payload.push(KIND_CONTROL);
                 let _ = payload.write_all(json.as_bytes());
@@ -41,22 +57,21 @@ impl Encoded {
                 compress_into(Codec::Deflate, &payload, &mut out);
                 (out.len() < payload.len()).then(|| Wire::binary(&out))
             })
-            .flatten();
-        Self {
-            text: Wire::text(&json),
-            bin: Wire::binary(&bin_control(&json)),
-            deflated,
-        }
+            .as_ref()
     }
 
     fn for_cursor(&self, cursor: &Cursor) -> Wire {
         if cursor.format == FORMAT_JSON {
-            return self.text.clone();
+            return self.text.get_or_init(|| Wire::text(&self.json)).clone();
         }
-        match &self.deflated {
-            Some(d) if cursor.codecs & Codec::Deflate.bit() != 0 => d.clone(),
-            _ => self.bin.clone(),
+        if cursor.codecs & Codec::Deflate.bit() != 0
+            && let Some(d) = self.deflated()
+        {
+            return d.clone();
         }
+        self.bin
+            .get_or_init(|| Wire::binary(&bin_control(&self.json)))
+            .clone()
     }
 }
 
