@@ -2,8 +2,9 @@
 //! in the store, and presets read from it.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::header::UPGRADE;
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use live::state::StateInput;
@@ -105,13 +106,22 @@ fn preset_state(content: &str) -> Result<StateInput, StoreFailure> {
     Ok(state)
 }
 
-/// `GET /live`: live sessions' WebSocket (v1z3r's envelope without a subprotocol).
+/// `GET /live`: live sessions' WebSocket (v1z3r's envelope without a subprotocol); to a browser that
+/// navigates there (no `Upgrade` header), the VJ controller's page.
 pub async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
+    method: Method,
     headers: HeaderMap,
-    ws: gateway::WsUpgrade,
+    ws: Result<gateway::WsUpgrade, gateway::UpgradeRejection>,
 ) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(_) if !headers.contains_key(UPGRADE) => {
+            return crate::web::page(&state.web, &method, &headers, "/live.html");
+        }
+        Err(rejection) => return rejection.into_response(),
+    };
     let request_id = crate::request_id::of(&headers);
     let principal = crate::game::principal(&state, query.token.as_deref()).await;
     state

@@ -20,6 +20,10 @@ use server::web::headers::CONTENT_SECURITY_POLICY;
 
 const INDEX: &str = "<!doctype html><html><head><title>Cosmic Gardener</title>\
 <script type=\"module\" src=\"/assets/app-0123abcd.js\"></script></head><body></body></html>\n";
+const LIVE: &str =
+    "<!doctype html><html><head><title>VJ controller</title></head><body></body></html>\n";
+const SHOW: &str =
+    "<!doctype html><html><head><title>VJ display</title></head><body></body></html>\n";
 const SW: &str = "self.addEventListener('fetch', () => {});\n";
 const JS_PATH: &str = "/assets/app-0123abcd.js";
 /// Not real brotli (no brotli crate in the tree): the server passes `.br` files through untouched.
@@ -50,6 +54,8 @@ fn write_dist(root: &Path) {
     std::fs::create_dir_all(root.join("assets")).unwrap();
     std::fs::write(root.join("index.html"), INDEX).unwrap();
     std::fs::write(root.join("sw.js"), SW).unwrap();
+    std::fs::write(root.join("live.html"), LIVE).unwrap();
+    std::fs::write(root.join("show.html"), SHOW).unwrap();
     std::fs::write(root.join("robots.txt"), "User-agent: *\n").unwrap();
     let js = app_js();
     std::fs::write(root.join("assets/app-0123abcd.js"), &js).unwrap();
@@ -402,6 +408,46 @@ async fn client_routes_fall_back_to_index_and_missing_files_are_404() {
     let post = s.send(reqwest::Method::POST, "/play", &[]).await;
     assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(post.header("allow"), "GET, HEAD");
+    s.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_vj_pages_are_served_at_live_and_show_and_live_still_upgrades() {
+    let s = site().await;
+    for (route, page) in [
+        ("/live", LIVE),
+        ("/live?room=ABC234", LIVE),
+        ("/show/ABC234", SHOW),
+        ("/show/abc-234?role=viewer", SHOW),
+    ] {
+        let r = s.get(route, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{route}");
+        assert_eq!(r.text(), page, "{route}");
+        assert_eq!(r.header(CONTENT_TYPE), "text/html; charset=utf-8");
+        assert_eq!(r.header(CACHE_CONTROL), "no-cache", "{route}");
+        r.assert_web_security();
+    }
+    assert_eq!(s.get("/live/x", &[]).await.status, StatusCode::NOT_FOUND);
+    // A WebSocket handshake that goes wrong is still told so in JSON, never given the page.
+    let bad = s
+        .get(
+            "/live",
+            &[
+                ("connection", "upgrade"),
+                ("upgrade", "websocket"),
+                ("sec-websocket-version", "8"),
+                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text().contains("bad_websocket_version"),
+        "{}",
+        bad.text()
+    );
+    let post = s.send(reqwest::Method::POST, "/live", &[]).await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
     s.app.stop().await;
 }
 

@@ -32,7 +32,13 @@ pub const RESERVED: &[&str] = &[
     "api-docs",
     "swagger-ui",
     "assets",
+    "live",
 ];
+
+/// Client routes served by a page other than `index.html`: the first path segment and the page. (The
+/// controller's page, `live.html`, is served at `/live` itself by the live-sessions route when the
+/// request is not a WebSocket upgrade: see [`page`].)
+pub const PAGES: &[(&str, &str)] = &[("show", "/show.html")];
 
 /// Where the client's content-hashed files live; they are cached as immutable.
 pub const ASSETS_PREFIX: &str = "/assets/";
@@ -120,8 +126,8 @@ impl WebClient {
 enum Target<'a> {
     /// A file of the build.
     File(&'a Asset),
-    /// A client-side route: `index.html`.
-    Index,
+    /// A client-side route: `index.html`, or the page of [`PAGES`] for its first segment.
+    Page(&'static str),
     NotFound,
 }
 
@@ -133,10 +139,13 @@ impl WebClient {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
         let last = path.rsplit('/').next().unwrap_or("");
         if RESERVED.contains(&first) || last.contains('.') {
-            Target::NotFound
-        } else {
-            Target::Index
+            return Target::NotFound;
         }
+        let page = PAGES
+            .iter()
+            .find(|(segment, _)| *segment == first)
+            .map_or("/index.html", |(_, page)| *page);
+        Target::Page(page)
     }
 }
 
@@ -165,11 +174,26 @@ pub async fn serve(
             };
             respond::asset(req, asset, cache)
         }
-        Target::Index => match web.assets.get("/index.html") {
-            Some(index) => respond::asset(req, index, respond::NO_CACHE),
-            None => respond::not_built(req),
-        },
+        Target::Page(page) => html(web, req, page),
         Target::NotFound => respond::text(req, StatusCode::NOT_FOUND, "Not found\n"),
+    }
+}
+
+/// One of the client's HTML pages (`/live.html`, …), as the fallback serves a client route: for routes
+/// that are also something else, like `/live` (a WebSocket for clients, the controller's page for a
+/// browser that navigates there).
+pub fn page(state: &WebState, method: &Method, headers: &HeaderMap, page: &str) -> Response {
+    let req = Req { method, headers };
+    if method != Method::GET && method != Method::HEAD {
+        return respond::text(req, StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n");
+    }
+    html(&state.client, req, page)
+}
+
+fn html(web: &WebClient, req: Req<'_>, page: &str) -> Response {
+    match web.assets.get(page) {
+        Some(asset) => respond::asset(req, asset, respond::NO_CACHE),
+        None => respond::not_built(req),
     }
 }
 
@@ -190,8 +214,24 @@ mod tests {
         };
         assert!(matches!(web.target("/assets/a-1.js"), Target::File(_)));
         assert!(matches!(web.target("/index.html"), Target::File(_)));
-        for route in ["/", "/play", "/leaderboard/", "/worlds/12", "/apix"] {
-            assert!(matches!(web.target(route), Target::Index), "{route}");
+        for route in [
+            "/",
+            "/play",
+            "/leaderboard/",
+            "/worlds/12",
+            "/apix",
+            "/showx",
+        ] {
+            assert!(
+                matches!(web.target(route), Target::Page("/index.html")),
+                "{route}"
+            );
+        }
+        for route in ["/show/ABC234", "/show/", "/show"] {
+            assert!(
+                matches!(web.target(route), Target::Page("/show.html")),
+                "{route}"
+            );
         }
         for missing in [
             "/assets/missing-123.js",
@@ -202,6 +242,7 @@ mod tests {
             "/health/nope",
             "/metrics/x",
             "/ws/x",
+            "/live/x",
             "/swagger-ui/x",
             "/api-docs/x",
             "/deep/file.txt",
