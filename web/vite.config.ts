@@ -1,4 +1,5 @@
-// Build: content-hashed assets under /assets, three.js in its own lazily loaded chunk, a generated service
+// Build: three pages (the garden at /, the VJ controller at /live, the VJ display at /show/<code>),
+// content-hashed assets under /assets, three.js in its own lazily loaded chunk, a generated service
 // worker that precaches the build, and Brotli + gzip siblings of every compressible file (served by the Rust
 // server according to Accept-Encoding).
 import { createHash } from "node:crypto";
@@ -28,7 +29,8 @@ function serviceWorker(): Plugin {
     },
     writeBundle() {
       const built = files(outDir)
-        .filter((f) => !/\.(br|gz|map)$/.test(f) && !f.endsWith("sw.js") && !f.endsWith("robots.txt"))
+        // live.html is left out: the worker never answers for /live (see sw/template.js).
+        .filter((f) => !/\.(br|gz|map)$/.test(f) && !/(sw\.js|robots\.txt|live\.html)$/.test(f))
         .sort();
       const hash = createHash("sha256");
       for (const f of built) hash.update(f).update(readFileSync(f));
@@ -74,6 +76,9 @@ export default defineConfig({
     sourcemap: false,
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 800,
+    rollupOptions: {
+      input: { index: "index.html", live: "live.html", show: "show.html" },
+    },
   },
   define: {
     __BUILD_ID__: JSON.stringify(process.env.COSMIC_BUILD_ID ?? "dev"),
@@ -82,6 +87,7 @@ export default defineConfig({
     proxy: {
       "/api": "http://127.0.0.1:8080",
       "/ws": { target: "ws://127.0.0.1:8080", ws: true },
+      "/live": { target: "ws://127.0.0.1:8080", ws: true },
     },
   },
   plugins: [serviceWorker(), precompress()],

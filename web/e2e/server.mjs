@@ -34,9 +34,14 @@ export async function startCosmic() {
   const url = `http://127.0.0.1:${port}`;
   let child = await launch(port, dataDir, url);
   const halt = async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+    if (child.exitCode !== null) return;
+    child.kill("SIGTERM");
+    const exited = new Promise((r) => child.once("exit", r));
+    const late = await Promise.race([exited.then(() => false), new Promise((r) => setTimeout(() => r(true), 20_000))]);
+    if (late) {
+      child.kill("SIGKILL");
+      await exited;
+      throw new Error(`cosmic did not stop within 20 s of SIGTERM:\n${child.log()}`);
     }
   };
   return {
@@ -56,15 +61,16 @@ async function launch(port, dataDir, url) {
   const child = spawn(
     cosmicBinary(),
     ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--web-dir", join(root, "web/dist"), "--world-bodies", "150"],
-    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn", DATABASE_URL: "", REDIS_URL: "" } },
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", DATABASE_URL: "", REDIS_URL: "" } },
   );
   let log = "";
   child.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
+  child.log = () => log;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`cosmic exited with ${child.exitCode}:\n${log}`);
     try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
+      if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok) break;
     } catch {
       // not listening yet
     }

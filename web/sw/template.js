@@ -1,10 +1,13 @@
 // Cosmic Gardener service worker, generated at build time from web/sw/template.js (see vite.config.ts).
 // Precaches the shell and the hashed assets under a versioned cache, drops older caches on activation,
-// goes network-first for HTML (offline: the cached shell), cache-first for hashed assets, and never touches
-// /api or /ws.
+// goes network-first for HTML (offline: the cached page), cache-first for hashed assets, and never touches
+// /api, /ws or /live (live sessions and the VJ controller need the network anyway).
 const VERSION = "__VERSION__";
 const CACHE = `cosmic-${VERSION}`;
 const PRECACHE = __PRECACHE__;
+const PASS_THROUGH = ["/api", "/ws", "/live", "/health", "/metrics"];
+/** The page a client route is served by when offline (as the server maps them). */
+const pageOf = (path) => (path === "/show" || path.startsWith("/show/") ? "/show.html" : "/");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -28,7 +31,7 @@ self.addEventListener("fetch", (event) => {
   const req = event.request;
   const url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/api/") || url.pathname === "/ws" || url.pathname.startsWith("/health") || url.pathname === "/metrics") return;
+  if (PASS_THROUGH.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`))) return;
   if (req.mode === "navigate" || req.headers.get("accept")?.includes("text/html")) {
     event.respondWith(networkFirst(req));
     return;
@@ -45,7 +48,7 @@ async function networkFirst(req) {
     return await fetchAndKeep(req);
   } catch (e) {
     const cache = await caches.open(CACHE);
-    const hit = (await cache.match(req)) || (req.mode === "navigate" ? await cache.match("/") : undefined);
+    const hit = (await cache.match(req)) || (req.mode === "navigate" ? await cache.match(pageOf(new URL(req.url).pathname)) : undefined);
     if (hit) return hit;
     throw e;
   }
