@@ -16,6 +16,8 @@ let canvas = document.getElementById("stage") as HTMLCanvasElement;
 /** Tries to start the renderer before the display says it cannot draw (a busy GPU can be slow to start). */
 const RENDERER_TRIES = 3;
 const statusLine = document.getElementById("status") as HTMLParagraphElement;
+const splash = document.getElementById("splash") as HTMLParagraphElement;
+const SPLASH_MS = 4_000;
 const params = new URLSearchParams(location.search);
 const code = joinCode(location.pathname, params);
 const role: Role = params.get("role") === "viewer" ? "viewer" : "display";
@@ -36,7 +38,13 @@ const client = new LiveClient({
   token: async () => (await auth.token()) ?? (await auth.guest(), (await auth.token())!),
 });
 
-client.onState = (state: ShowState) => stage?.setState(state);
+/** (version, Date.now()) of each state the page received, before any drawing. */
+const received: { version: number; at: number }[] = [];
+client.onState = (state: ShowState) => {
+  received.push({ version: state.version, at: Date.now() });
+  if (received.length > FRAMES_KEPT) received.splice(0, received.length - FRAMES_KEPT);
+  stage?.setState(state);
+};
 client.onAudio = (audio) => stage?.setAudio(audio);
 client.onStatus = (status: Status) => showStatus(status);
 
@@ -86,7 +94,14 @@ async function startStage(attempt = 1): Promise<void> {
   }
 }
 
-if (code) client.connect();
+if (code) {
+  splash.textContent = `Cosmic VJ · show ${code}`;
+  client.connect();
+}
+client.onWelcome = (room) => {
+  if (room.name) splash.textContent = `${room.name} · ${room.code}`;
+  setTimeout(() => splash.classList.add("gone"), SPLASH_MS);
+};
 showStatus(client.status);
 // The visuals come after the first paint and never hold it up.
 requestAnimationFrame(() => void startStage());
@@ -115,6 +130,7 @@ declare global {
       /** The resolution the renderer draws at (adaptive, 0.25–1). */
       readonly scale: number;
       readonly frames: { version: number; at: number }[];
+      readonly received: { version: number; at: number }[];
       readonly clockOffset: number;
       probe(): Promise<[number, number, number]>;
       tryOp(op: Op): Promise<unknown>;
@@ -146,6 +162,7 @@ window.cosmicShow = {
     return scale;
   },
   frames,
+  received,
   get clockOffset() {
     return client.clock.offset;
   },
