@@ -4,30 +4,16 @@
 // display gets the current state at once; a viewer cannot control; after a server restart every page
 // reconnects to the same show.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { launch } from "./browser.mjs";
-import { startCosmic } from "./server.mjs";
+import { artifacts, sharedServerAndBrowser } from "./server.mjs";
 
-const artifacts = resolve(import.meta.dirname, "../../artifacts/e2e");
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startCosmic();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = sharedServerAndBrowser(launch);
 
 /** A page in a context of its own, with its page errors and console errors collected. */
 async function open(url, viewport = { width: 640, height: 360 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await env.browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -77,7 +63,7 @@ const step = (what) => console.error(`vj e2e ${((Date.now() - started) / 1000).t
 const same = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 2);
 
 test("a controller drives three displays: sliders, layers, presets, reloads, late joiners, viewers, a server restart", { timeout: 240_000 }, async () => {
-  const ctl = await open(`${server.url}/live`, { width: 1280, height: 900 });
+  const ctl = await open(`${env.server.url}/live`, { width: 1280, height: 900 });
   const c = ctl.page;
   await c.getByRole("heading", { name: "Cosmic VJ" }).waitFor();
   await c.getByLabel("Show name").fill("E2E night");
@@ -85,7 +71,7 @@ test("a controller drives three displays: sliders, layers, presets, reloads, lat
   await c.waitForSelector("#show:not([hidden])", { timeout: 15_000 });
   const code = (await c.locator("#show-code").textContent()).trim();
   assert.match(code, /^[A-Z2-9]{6}$/);
-  assert.equal(await c.locator("#show-link").getAttribute("href"), `${server.url}/show/${code}`);
+  assert.equal(await c.locator("#show-link").getAttribute("href"), `${env.server.url}/show/${code}`);
   await c.waitForSelector("#qr svg");
 
   step('One still layer');
@@ -100,7 +86,7 @@ test("a controller drives three displays: sliders, layers, presets, reloads, lat
 
   step('const displays = [];');
   const displays = [];
-  for (let i = 0; i < 3; i++) displays.push(await open(`${server.url}/show/${code.toLowerCase()}`));
+  for (let i = 0; i < 3; i++) displays.push(await open(`${env.server.url}/show/${code.toLowerCase()}`));
   for (const d of displays) {
     await inSync(d.page, c);
     assert.equal(await d.page.evaluate(() => window.cosmicShow.role), "display");
@@ -155,18 +141,18 @@ test("a controller drives three displays: sliders, layers, presets, reloads, lat
   await displays[0].page.close();
   displays[0].page = await profile.newPage();
   displays[0].page.on("pageerror", (e) => displays[0].errors.push(String(e)));
-  await displays[0].page.goto(`${server.url}/show/${code}`);
+  await displays[0].page.goto(`${env.server.url}/show/${code}`);
   await inSync(displays[0].page, c);
   await displays[0].page.waitForFunction(() => window.cosmicShow.layersDrawn === 2, null, { timeout: 60_000 });
   // A late display: the current state at once.
-  const late = await open(`${server.url}/show/${code}`);
+  const late = await open(`${env.server.url}/show/${code}`);
   await inSync(late.page, c, 10_000);
   assert.equal(await late.page.evaluate(() => window.cosmicShow.state.layers.length), 2);
   displays.push(late);
 
   step('A viewer that');
   // A viewer that tries to control is refused, and the show is unchanged.
-  const viewer = await open(`${server.url}/show/${code}?role=viewer`);
+  const viewer = await open(`${env.server.url}/show/${code}?role=viewer`);
   await inSync(viewer.page, c);
   const refused = await viewer.page.evaluate(() =>
     window.cosmicShow.tryOp({ op: "set_parameters", parameters: { brightness: 0 } }).then(
@@ -184,7 +170,7 @@ test("a controller drives three displays: sliders, layers, presets, reloads, lat
   step('The server restarts');
   // The server restarts: every page reconnects to the same show, and changes flow again.
   const versionBefore = await version(c, "cosmicVj");
-  await server.restart();
+  await env.server.restart();
   step("restarted");
   await live(c, "cosmicVj");
   for (const d of displays) await live(d.page, "cosmicShow");
@@ -201,7 +187,7 @@ test("a controller drives three displays: sliders, layers, presets, reloads, lat
 });
 
 test("the controller works with the keyboard alone on a phone-sized screen", { timeout: 60_000 }, async () => {
-  const { page, context, errors } = await open(`${server.url}/live`, { width: 390, height: 844 });
+  const { page, context, errors } = await open(`${env.server.url}/live`, { width: 390, height: 844 });
   await page.getByLabel("Show name").focus();
   await page.keyboard.type("Pocket show");
   await page.keyboard.press("Enter");

@@ -1,31 +1,17 @@
 // End to end in a real browser: open the page, play as a guest, create a body and see it in the scene with
 // the resources changing; then, with the network gone, reload and get the shell from the service worker.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { launch } from "./browser.mjs";
-import { startCosmic } from "./server.mjs";
+import { artifacts, sharedServerAndBrowser, startCosmic } from "./server.mjs";
 
-const artifacts = resolve(import.meta.dirname, "../../artifacts/e2e");
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startCosmic();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = sharedServerAndBrowser(launch);
 
 /** Runs `body` with a page in a new browser context against a server of its own, and cleans both up. */
 async function withOwnServer(body, contextOptions = {}) {
   const local = await startCosmic();
-  const context = await browser.newContext(contextOptions);
+  const context = await env.browser.newContext(contextOptions);
   try {
     await body({ local, context, page: await context.newPage() });
   } finally {
@@ -37,7 +23,7 @@ async function withOwnServer(body, contextOptions = {}) {
 const dust = (page) => page.locator('[data-resource="cosmic_dust"]').evaluate((e) => parseFloat(e.firstChild.textContent.replace("k", "e3")));
 
 test("a guest plays: creates a body, sees it in the scene, resources change; survives a server restart; offline the shell still loads", { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors = [];
   let sockets = 0;
@@ -45,7 +31,7 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
 
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   // The shell paints and connects as a watcher before anyone logs in.
   await page.getByRole("heading", { name: "Cosmic Gardener" }).waitFor();
   await page.waitForSelector('#status[data-state="online"]', { timeout: 20_000 });
@@ -83,7 +69,7 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   // The server restarts: the page reconnects by itself as the same player, and the body is still ours.
   await page.evaluate(() => (window.__samePage = true));
   const socketsBefore = sockets;
-  await server.restart();
+  await env.server.restart();
   for (let i = 0; sockets === socketsBefore && i < 300; i++) await page.waitForTimeout(100);
   assert.ok(sockets > socketsBefore, "the page opened a new WebSocket after the restart");
   await page.waitForSelector('#status[data-state="online"]', { timeout: 30_000 });
@@ -105,7 +91,7 @@ test("a guest plays: creates a body, sees it in the scene, resources change; sur
   const paths = cached[names[0]];
   assert.ok(paths.includes("/") && paths.some((p) => /^\/assets\/worker-.+\.js$/.test(p)), `shell and assets precached: ${paths}`);
   assert.deepEqual(paths.filter((p) => p.startsWith("/api") || p === "/ws"), []);
-  await server.stop();
+  await env.server.stop();
   await context.setOffline(true);
   await page.reload();
   await page.getByRole("heading", { name: "Cosmic Gardener" }).waitFor();

@@ -1,9 +1,10 @@
 // Starts `cosmic serve` for a browser test: a free port, a fresh data directory, the built client.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { after, before } from "node:test";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -78,4 +79,25 @@ async function launch(port, dataDir, url) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return child;
+}
+
+/** The artefacts directory (screenshots) at the repository root. */
+export const artifacts = resolve(root, "artifacts/e2e");
+
+/**
+ * A test file's shared server and browser: started before its tests, stopped after them. Read `env.server`
+ * and `env.browser` inside tests.
+ */
+export function sharedServerAndBrowser(launchBrowser) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    env.server = await startCosmic();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
