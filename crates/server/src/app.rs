@@ -20,7 +20,7 @@ use garden::{Garden, WorldOptions};
 use gateway::{Gateway, WsOptions};
 
 use crate::game::ServerAccounts;
-use crate::game::loader::{DefaultWorld, start_all};
+use crate::loader::{DefaultWorld, start_all};
 use crate::state::{ApiState, AppState, GameState, OpsState, WebState};
 use crate::store::Store;
 use crate::web::headers;
@@ -67,6 +67,8 @@ pub struct Config {
     pub shutdown_timeout: std::time::Duration,
     /// What one account or address may create, and the simulation budget.
     pub quotas: crate::quotas::QuotaConfig,
+    /// Cluster mode: several nodes on one PostgreSQL and one Redis (off: a single node).
+    pub cluster: crate::cluster::ClusterConfig,
 }
 
 impl Default for Config {
@@ -94,6 +96,7 @@ impl Default for Config {
             metrics_listen: None,
             shutdown_timeout: std::time::Duration::from_secs(10),
             quotas: crate::quotas::QuotaConfig::default(),
+            cluster: crate::cluster::ClusterConfig::default(),
         }
     }
 }
@@ -110,6 +113,23 @@ pub struct Application {
 }
 
 impl Config {
+    /// Cluster mode needs the production parts: PostgreSQL (every node's durable state) and Redis (leases).
+    pub fn check_cluster(&self) -> anyhow::Result<()> {
+        if !self.cluster.enabled {
+            return Ok(());
+        }
+        let postgres = self
+            .database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+        anyhow::ensure!(
+            postgres && self.redis_url.is_some(),
+            "cluster.enabled: cluster mode needs a PostgreSQL database.url and a redis.url (the embedded \
+             SQLite database serves a single node)"
+        );
+        Ok(())
+    }
+
     /// Settings a production deployment must not run with.
     pub fn check_production(&self) -> anyhow::Result<()> {
         if !self.production {
@@ -147,6 +167,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         config.check_production()?;
+        config.check_cluster()?;
         let (stop, shutdown) = watch::channel(false);
         let store = Store::connect(
             config.database_url.as_deref(),
@@ -165,22 +186,55 @@ impl Application {
             seed: config.world_seed,
             max_players: 10_000,
         };
-        let started = start_all(
-            &store,
-            &config.balance,
-            &default,
-            &config.world,
-            shutdown.clone(),
-        )
-        .await?;
-        let web_config = config.web.clone();
-        let web = tokio::task::spawn_blocking(move || crate::web::WebClient::load(&web_config))
-            .await
-            .context("loading the web client")?;
         let auth = AuthConfig {
             jwt_secret: crate::tokens::secret_for(&config.auth.jwt_secret, &config.data_dir)?,
             ..config.auth.clone()
         };
+        let balance = std::sync::Arc::new(config.balance.clone());
+        let (started, cluster) = match &config.redis_url {
+            Some(redis_url) if config.cluster.enabled => {
+                let registry = garden::WorldRegistry::default();
+                let gateway_load: std::sync::Arc<std::sync::OnceLock<Gateway>> = Default::default();
+                let load = gateway_load.clone();
+                let parts = crate::cluster::Parts {
+                    config: config.cluster.clone(),
+                    redis_url: redis_url.clone(),
+                    namespace: config.cache.namespace.clone(),
+                    listen: config.listen.to_string(),
+                    jwt_secret: auth.jwt_secret.clone(),
+                    store: store.clone(),
+                    balance: balance.clone(),
+                    world_options: config.world.clone(),
+                    registry: registry.clone(),
+                    load: Box::new(move || load.get().map_or(0, |g| g.registry().len())),
+                };
+                let cluster =
+                    crate::cluster::Cluster::join(parts, crate::store::DEFAULT_CONNECT_PATIENCE)
+                        .await?;
+                let rows = cluster.ensure_worlds(&default.new_world()).await?;
+                let started = crate::loader::Started {
+                    registry,
+                    tasks: Vec::new(),
+                    default_world: rows[0].id as u64,
+                };
+                (started, Some((cluster, gateway_load)))
+            }
+            _ => {
+                let started = start_all(
+                    &store,
+                    &config.balance,
+                    &default,
+                    &config.world,
+                    shutdown.clone(),
+                )
+                .await?;
+                (started, None)
+            }
+        };
+        let web_config = config.web.clone();
+        let web = tokio::task::spawn_blocking(move || crate::web::WebClient::load(&web_config))
+            .await
+            .context("loading the web client")?;
         let mut api = ApiState::new(store, cache, auth);
         api.quotas = std::sync::Arc::new(crate::quotas::Quotas::new(config.quotas.clone()));
         api.trusted_proxies = config.http.uncapped_addresses.clone().into();
@@ -206,9 +260,10 @@ impl Application {
                     default_world: started.default_world,
                     accounts: std::sync::Arc::new(accounts),
                 },
-                balance: std::sync::Arc::new(config.balance.clone()),
+                balance,
                 world_options: config.world.clone(),
                 world_tasks: std::sync::Arc::default(),
+                cluster: cluster.as_ref().map(|(c, _)| c.clone()),
             },
             api,
             web: WebState {
@@ -232,6 +287,10 @@ impl Application {
             state.api.quotas.clone(),
             state.ops.shutdown.clone(),
         );
+        if let Some((cluster, gateway)) = &cluster {
+            let _ = gateway.set(state.gateway.clone());
+            cluster.spawn(state.ops.shutdown.clone());
+        }
         if let Some(addr) = config.metrics_listen {
             crate::scrape::spawn_listener(addr, state.clone()).await?;
         }
@@ -279,6 +338,9 @@ impl Application {
                 let _ = fired_rx.wait_for(|f| *f).await;
                 tokio::time::sleep(drain).await;
             } => tracing::warn!(timeout_s = drain.as_secs_f64(), "HTTP drain timed out; dropping what is left."),
+        }
+        if let Some(cluster) = &self.state.game.cluster {
+            cluster.hand_off().await;
         }
         let mut worlds = self.worlds;
         worlds.extend(std::mem::take(

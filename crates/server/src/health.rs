@@ -96,8 +96,13 @@ async fn cache(state: &AppState) -> (bool, Value) {
 async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>) {
     let ((db_up, db), (cache_up, cache)) = tokio::join!(database(&state), cache(&state));
     let stopping = *state.ops.shutdown.borrow();
-    let (code, status) = match (db_up && !stopping, cache_up) {
+    // Cluster mode: a node that cannot reach Redis cannot trust its leases; it takes no new clients.
+    let cluster_up = state.game.cluster.as_ref().is_none_or(|c| c.healthy());
+    let (code, status) = match (db_up && !stopping && cluster_up, cache_up) {
         (false, _) if stopping => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+        (false, _) if db_up && !cluster_up => {
+            (StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable")
+        }
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         (true, false) => (StatusCode::OK, "degraded"),
         (true, true) => (StatusCode::OK, "ready"),
@@ -131,6 +136,7 @@ async fn detailed(State(state): State<AppState>) -> (StatusCode, axum::Json<Valu
             "process": process(&state.ops.data_dir),
             "worlds": worlds(&state),
             "live": live_rooms(&state),
+            "cluster": state.game.cluster.as_ref().map(|c| c.status()),
         })),
     )
 }

@@ -37,6 +37,8 @@ pub struct GameState {
     pub world_options: garden::WorldOptions,
     /// Tasks of worlds created while running (awaited at shutdown so their final snapshot lands).
     pub world_tasks: Arc<Mutex<Vec<JoinHandle<sim::WorldState>>>>,
+    /// Cluster mode: this node's leases and membership (none: a single node runs every world).
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 /// What the REST API works with: storage, cache, and the accounts' settings.

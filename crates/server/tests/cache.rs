@@ -9,12 +9,11 @@ mod common;
 /// means it waited on a dead or frozen Redis instead of giving up, i.e. it hung.
 const HANG: Duration = Duration::from_secs(5);
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{PrivateRedis, free_port};
 use server::cache::{Cache, CacheConfig, CacheKind};
 
 fn short_ttls(namespace: &str) -> CacheConfig {
@@ -243,81 +242,6 @@ async fn redis_keys_are_namespaced_by_kind() {
 // ---------------------------------------------------------------------------------------------------------
 // Faults, on a private redis-server.
 
-/// A `redis-server` child process on its own port, killed (SIGKILL) on drop.
-struct PrivateRedis {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl PrivateRedis {
-    fn free_port() -> u16 {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    /// Starts redis-server on `port` and waits until it accepts connections.
-    fn start(port: u16) -> Self {
-        let child = Command::new("/usr/bin/redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("/usr/bin/redis-server starts");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server on port {port} did not come up"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self {
-            child: Some(child),
-            port,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Sends `signal` (`STOP`, `CONT`) to the server process.
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{signal} {pid}");
-    }
-
-    /// SIGKILL: no goodbye to the clients.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// `get` on a dead Redis: `None`, fast, and counted as an error (never a hit).
 async fn assert_fast_miss(cache: &Cache, key: &str) {
     let (hits, _, errors) = counts(cache);
@@ -350,7 +274,7 @@ async fn wait_for_hits(cache: &Cache, within: Duration) -> Duration {
 
 #[tokio::test]
 async fn redis_killed_mid_run_degrades_to_the_loader_and_recovers() {
-    let port = PrivateRedis::free_port();
+    let port = free_port();
     let mut redis = PrivateRedis::start(port);
     let cache = Cache::redis(&redis.url(), CacheConfig::default())
         .await
@@ -396,7 +320,7 @@ async fn redis_killed_mid_run_degrades_to_the_loader_and_recovers() {
 
 #[tokio::test]
 async fn redis_down_at_startup_still_builds_and_connects_later() {
-    let port = PrivateRedis::free_port();
+    let port = free_port();
     let start = Instant::now();
     let cache = Cache::redis(&format!("redis://127.0.0.1:{port}"), CacheConfig::default())
         .await
@@ -420,7 +344,7 @@ async fn a_malformed_redis_url_is_refused() {
 
 #[tokio::test]
 async fn a_frozen_redis_costs_at_most_the_timeout_and_recovers() {
-    let redis = PrivateRedis::start(PrivateRedis::free_port());
+    let redis = PrivateRedis::start(free_port());
     let cache = Cache::redis(&redis.url(), CacheConfig::default())
         .await
         .unwrap();
@@ -471,7 +395,7 @@ async fn spawn_app_with_redis(url: String) -> common::TestApp {
 
 #[tokio::test]
 async fn api_keeps_answering_while_redis_is_killed_and_restarted() {
-    let port = PrivateRedis::free_port();
+    let port = free_port();
     let mut redis = PrivateRedis::start(port);
     let app = spawn_app_with_redis(redis.url()).await;
     assert_eq!(app.state.api.cache.backend_name(), "redis");
@@ -513,7 +437,7 @@ async fn api_keeps_answering_while_redis_is_killed_and_restarted() {
 
 #[tokio::test]
 async fn api_starts_and_serves_while_redis_is_down() {
-    let port = PrivateRedis::free_port();
+    let port = free_port();
     let app = spawn_app_with_redis(format!("redis://127.0.0.1:{port}")).await;
     let client = reqwest::Client::new();
     let leaderboard = app.http(&format!(

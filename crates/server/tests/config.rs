@@ -337,3 +337,23 @@ fn config_check_has_help_naming_config_and_profile() {
         assert!(help.contains(flag), "{flag} in {help}");
     }
 }
+
+#[test]
+fn cluster_mode_without_postgresql_and_redis_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("COSMIC_CLUSTER__ENABLED", "true")];
+    let e = load_err(&sources(dir.path(), &env, vec![]));
+    assert_eq!(e.key, "cluster.enabled");
+    assert!(e.problem.contains("PostgreSQL"), "{e}");
+    let env = [
+        ("COSMIC_CLUSTER__ENABLED", "true"),
+        ("DATABASE_URL", "postgres://localhost/x"),
+        ("REDIS_URL", "redis://localhost"),
+        ("COSMIC_CLUSTER__NODE_ID", "has spaces"),
+    ];
+    let e = load_err(&sources(dir.path(), &env, vec![]));
+    assert_eq!(e.key, "cluster.node_id");
+    let env = [("COSMIC_CLUSTER__LEASE_TTL_SECS", "1")];
+    let e = load_err(&sources(dir.path(), &env, vec![]));
+    assert_eq!(e.key, "cluster.lease_ttl_secs");
+}

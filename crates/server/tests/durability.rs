@@ -13,18 +13,6 @@ use common::*;
 use protocol::v1::{ClientMessage, ReplyBody, ServerMessage};
 use server::store::Store;
 
-fn create(request_id: u32, i: u32) -> ClientMessage {
-    // Spread along a wide ring so the new asteroids do not overlap anything.
-    let a = f64::from(i) * 0.37 + f64::from(request_id % 7) * 0.9;
-    let r = 20_000.0 + f64::from(i % 50) * 300.0;
-    ClientMessage::CreateBody {
-        request_id,
-        kind: "asteroid".into(),
-        position: [r * a.cos(), r * a.sin(), f64::from(i % 13) * 40.0],
-        velocity: None,
-    }
-}
-
 /// Waits for the reply to `request_id`: the created body's id, or `None` if it was refused.
 async fn created(c: &mut V1Client, request_id: u32) -> Option<u64> {
     c.until(|m, _| match m {
@@ -106,24 +94,8 @@ async fn under_load_then_stop(backend: Backend, stop: Stop) {
             .await
             .unwrap();
         // The secret the server will find in its data directory (generated here first).
-        let auth = server::api::AuthConfig {
-            jwt_secret: server::tokens::secret_for("", dir.path()).unwrap(),
-            ..Default::default()
-        };
-        let mut tokens = Vec::new();
-        for _ in 0..6 {
-            let user = store
-                .create_user(&server::store::NewUser {
-                    is_guest: true,
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            tokens.push((
-                user.id,
-                server::api::auth::issue_access(&auth, user.id, true).unwrap(),
-            ));
-        }
+        let secret = server::tokens::secret_for("", dir.path()).unwrap();
+        let tokens = guests_with_tokens(&store, &secret, 6).await;
         store.close().await;
 
         // Rich players, so that they keep creating until the kill.
@@ -141,74 +113,9 @@ async fn under_load_then_stop(backend: Backend, stop: Stop) {
         for (user, token) in tokens.clone() {
             let acked = acked.clone();
             clients.push(tokio::spawn(async move {
-                let url = format!("ws://127.0.0.1:{port}/ws");
-                let mut req =
-                    tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-                        url,
-                    )
-                    .unwrap();
-                req.headers_mut().insert(
-                    "Sec-WebSocket-Protocol",
-                    protocol::v1::SUBPROTOCOL_BIN.parse().unwrap(),
-                );
-                let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
-                    return;
-                };
-                let mut c = V1Client {
-                    ws,
-                    view: Default::default(),
-                    player: 0,
-                    token: token.clone(),
-                    frames: 0,
-                };
-                let mut msg = hello(1);
-                if let ClientMessage::Hello { token: t, .. } = &mut msg {
-                    *t = Some(token);
-                }
-                send_json(&mut c.ws, &msg).await;
-                for i in 0..400u32 {
-                    use futures_util::SinkExt;
-                    let m = serde_json::to_string(&create(10 + i, i + user as u32 * 100)).unwrap();
-                    if c.ws
-                        .send(tokio_tungstenite::tungstenite::Message::Text(m.into()))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                    // Only a reply counts as an acknowledgement; a dropped connection ends the client.
-                    let reply = tokio::time::timeout(Duration::from_secs(5), async {
-                        loop {
-                            use futures_util::StreamExt;
-                            match c.ws.next().await {
-                                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
-                                | None
-                                | Some(Err(_)) => return None,
-                                Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => {
-                                    continue;
-                                }
-                                Some(Ok(msg)) => match parse_v1(msg) {
-                                    ServerMessage::Reply {
-                                        request_id,
-                                        result: ReplyBody::BodyCreated { .. },
-                                    } if request_id == 10 + i => return Some(true),
-                                    ServerMessage::Error {
-                                        request_id: Some(r),
-                                        ..
-                                    } if r == 10 + i => return Some(false),
-                                    _ => continue,
-                                },
-                            }
-                        }
-                    })
-                    .await;
-                    match reply {
-                        Ok(Some(true)) => *acked.lock().unwrap().entry(user).or_default() += 1,
-                        Ok(Some(false)) => {}
-                        _ => return,
-                    }
-                    tokio::time::sleep(Duration::from_millis(30)).await;
-                }
+                let progress = std::sync::atomic::AtomicU64::new(0);
+                let n = creating_player(port, &token, user as u32 * 100, 400, &progress).await;
+                *acked.lock().unwrap().entry(user).or_default() += n;
             }));
         }
         // Kill at a moment that depends on the clock, while commands are in flight.

@@ -140,6 +140,11 @@ impl WorldRegistry {
         self.worlds.insert(handle.id, handle);
     }
 
+    /// Forgets a world that stopped running here (cluster mode: another node runs it now).
+    pub fn remove(&self, id: u64) -> Option<WorldHandle> {
+        self.worlds.remove(&id).map(|(_, h)| h)
+    }
+
     pub fn get(&self, id: u64) -> Option<WorldHandle> {
         self.worlds.get(&id).map(|h| h.clone())
     }

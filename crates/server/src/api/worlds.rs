@@ -16,7 +16,7 @@ use super::auth::AuthUser;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::cache::CacheKind;
 use crate::client_ip::ClientIp;
-use crate::game::loader::start_one;
+use crate::loader::start_one;
 use crate::quotas::WorldAsk;
 use crate::state::AppState;
 use crate::store::{NewWorld, PlayerStatsRow, StoreError, WorldRow, WorldSettings};
@@ -327,22 +327,30 @@ pub async fn create_world(
     };
     let row = state.api.store.create_world(&new).await?;
     quotas.reserve(row.id as u64, ask.bodies);
-    let task = start_one(
-        &state.api.store,
-        &state.game.balance,
-        &row,
-        &state.game.world_options,
-        &state.game.garden.worlds,
-        state.ops.shutdown.clone(),
-    )
-    .await
-    .map_err(|e| ApiError::internal(format!("{e:#}")))?;
-    state
-        .game
-        .world_tasks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(task);
+    if let Some(cluster) = &state.game.cluster {
+        // Cluster mode: this node takes the new world's lease and runs it.
+        cluster
+            .take_new(&row)
+            .await
+            .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+    } else {
+        let task = start_one(
+            &state.api.store,
+            &state.game.balance,
+            &row,
+            &state.game.world_options,
+            &state.game.garden.worlds,
+            state.ops.shutdown.clone(),
+        )
+        .await
+        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+        state
+            .game
+            .world_tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+    }
     tracing::info!(
         world = row.id,
         owner = caller.id,

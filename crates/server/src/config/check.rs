@@ -52,6 +52,24 @@ pub(super) fn validate(loaded: &Loaded) -> Result<(), ConfigError> {
             return Err(loaded.error("redis.url", "unsupported URL scheme"));
         }
     }
+    if s.cluster.enabled {
+        let postgres = s
+            .database
+            .url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+        if !postgres || s.redis.url.is_none() {
+            let problem = "cluster mode needs a PostgreSQL database.url and a redis.url (the embedded \
+                           SQLite database serves a single node)";
+            return Err(loaded.error("cluster.enabled", problem));
+        }
+    }
+    if let Some(id) = &s.cluster.node_id {
+        let fine = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        if id.is_empty() || id.len() > 64 || !id.chars().all(fine) {
+            return Err(loaded.error("cluster.node_id", format!("{id:?} is not a node id")));
+        }
+    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&s.log.filter) {
         let problem = format!("{:?} is not a filter: {e}", s.log.filter);
         return Err(loaded.error("log.filter", problem));
@@ -190,6 +208,12 @@ impl Loaded {
             metrics_listen: s.metrics.listen,
             shutdown_timeout: secs(s.shutdown.timeout_secs),
             quotas: s.quotas.clone(),
+            cluster: crate::cluster::ClusterConfig {
+                enabled: s.cluster.enabled,
+                node_id: s.cluster.node_id.clone(),
+                lease_ttl: secs(s.cluster.lease_ttl_secs),
+                max_worlds_per_node: s.cluster.max_worlds_per_node,
+            },
             ..Default::default()
         };
         Ok(config)

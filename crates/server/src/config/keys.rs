@@ -283,6 +283,32 @@ pub const KEYS: &[KeyInfo] = &[
         "--metrics-listen",
     ),
     secs("shutdown.timeout_secs", 0.0),
+    key(
+        "cluster.enabled",
+        Kind::Bool,
+        "true or false (true needs a PostgreSQL database.url and a redis.url)",
+    ),
+    key(
+        "cluster.node_id",
+        Kind::Text,
+        "letters, digits, '-', '_' and '.', or unset (the host name and a random suffix)",
+    ),
+    bounded(
+        at_least(
+            key(
+                "cluster.lease_ttl_secs",
+                Kind::Int,
+                "whole seconds, 2 to 60",
+            ),
+            2.0,
+        ),
+        60.0,
+    ),
+    count(
+        "cluster.max_worlds_per_node",
+        0.0,
+        "a count, 0 (no cap) or more",
+    ),
 ];
 
 const fn bounded(mut info: KeyInfo, max: f64) -> KeyInfo {

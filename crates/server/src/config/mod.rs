@@ -43,6 +43,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub shutdown: ShutdownSettings,
     pub quotas: crate::quotas::QuotaConfig,
+    pub cluster: ClusterSettings,
 }
 
 /// `[server]`: where to listen and keep data, and whether this is a production deployment.
@@ -359,6 +360,29 @@ impl Default for ShutdownSettings {
     fn default() -> Self {
         Self {
             timeout_secs: crate::Config::default().shutdown_timeout.as_secs(),
+        }
+    }
+}
+
+/// `[cluster]`: several nodes on one PostgreSQL database and one Redis (docs/cluster.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    pub enabled: bool,
+    /// None: the host name and a random suffix, new at every start.
+    pub node_id: Option<String>,
+    pub lease_ttl_secs: u64,
+    pub max_worlds_per_node: usize,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        let c = crate::cluster::ClusterConfig::default();
+        Self {
+            enabled: c.enabled,
+            node_id: c.node_id,
+            lease_ttl_secs: c.lease_ttl.as_secs(),
+            max_worlds_per_node: c.max_worlds_per_node,
         }
     }
 }

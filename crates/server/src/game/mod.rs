@@ -2,7 +2,8 @@
 //! gateway), the garden's storage and accounts backed by the store and the JWT settings, and starting
 //! worlds from storage.
 
-pub mod loader;
+/// Starting worlds from storage (a module of its own: cluster mode uses it too).
+pub use crate::loader;
 mod seams;
 
 use axum::extract::{Query, State};

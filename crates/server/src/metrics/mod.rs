@@ -6,6 +6,7 @@
 //! records numbers; it must not change what it measures (no locks taken on hot paths, no blocking).
 
 pub mod auth;
+pub mod cluster;
 pub mod hot;
 pub mod http;
 pub mod names;
@@ -81,6 +82,7 @@ pub fn install() -> &'static PrometheusHandle {
         gauge!(PROCESS_START_TIME_SECONDS).set(now);
         auth::register();
         quotas::register();
+        cluster::register();
         let upkeep = handle.clone();
         let spawned = std::thread::Builder::new()
             .name("metrics-upkeep".into())

@@ -64,6 +64,12 @@ pub const CACHE_REQUESTS_TOTAL: &str = "cosmic_cache_requests_total";
 pub const DB_POOL_CONNECTIONS: &str = "cosmic_db_pool_connections";
 pub const DB_QUERY_DURATION_SECONDS: &str = "cosmic_db_query_duration_seconds";
 pub const BUILD_INFO: &str = "cosmic_build_info";
+pub const CLUSTER_NODES: &str = "cosmic_cluster_nodes";
+pub const CLUSTER_WORLDS_OWNED: &str = "cosmic_cluster_worlds_owned";
+pub const CLUSTER_LEASES_ACQUIRED_TOTAL: &str = "cosmic_cluster_leases_acquired_total";
+pub const CLUSTER_LEASES_LOST_TOTAL: &str = "cosmic_cluster_leases_lost_total";
+pub const CLUSTER_FENCED_WRITES_TOTAL: &str = "cosmic_cluster_fenced_writes_total";
+pub const CLUSTER_REDIS_ERRORS_TOTAL: &str = "cosmic_cluster_redis_errors_total";
 pub const PROCESS_START_TIME_SECONDS: &str = "cosmic_process_start_time_seconds";
 
 const fn counter(name: &'static str, unit: Unit, help: &'static str) -> Def {
@@ -98,6 +104,40 @@ const fn histogram(name: &'static str, buckets: &'static [f64], help: &'static s
 
 /// Every metric, in the order an operator would read them.
 pub const ALL: &[Def] = &[
+    gauge(
+        CLUSTER_NODES,
+        Unit::Count,
+        "Cluster mode: live nodes this node sees (its heartbeat included); 0 on a single node.",
+    ),
+    gauge(
+        CLUSTER_WORLDS_OWNED,
+        Unit::Count,
+        "Cluster mode: worlds this node holds the lease of and runs.",
+    ),
+    counter(
+        CLUSTER_LEASES_ACQUIRED_TOTAL,
+        Unit::Count,
+        "Cluster mode: world leases taken, by how: first (never owned before), failover (its owner's \
+         lease expired), handoff (released by a node shutting down), reclaim (taken again after Redis \
+         lost it, without a restart).",
+    ),
+    counter(
+        CLUSTER_LEASES_LOST_TOTAL,
+        Unit::Count,
+        "Cluster mode: worlds this node stopped running because it lost their lease, by why: taken \
+         (another node holds it), fenced (the store refused a write with its token), untrusted (Redis \
+         did not confirm the lease in time).",
+    ),
+    counter(
+        CLUSTER_FENCED_WRITES_TOTAL,
+        Unit::Count,
+        "Cluster mode: journal or snapshot writes the store refused because their fencing token was stale.",
+    ),
+    counter(
+        CLUSTER_REDIS_ERRORS_TOTAL,
+        Unit::Count,
+        "Cluster mode: Redis calls of the lease keeper that failed or timed out.",
+    ),
     counter(
         HTTP_REQUESTS_TOTAL,
         Unit::Count,

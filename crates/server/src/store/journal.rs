@@ -4,6 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::fences::FENCE_CHECK;
 use super::{Result, Store, StoreError, now_ms, on_pool};
 
 /// A decoded snapshot: the tick it was taken after and the world's state then.
@@ -31,6 +32,19 @@ impl Store {
         tick: u64,
         commands: &[sim::Command],
     ) -> Result<()> {
+        self.append_commands_fenced(world_id, None, tick, commands)
+            .await
+    }
+
+    /// [`Store::append_commands`] for an owner holding fencing token `fence` (cluster mode): refused with
+    /// [`StoreError::Fenced`], writing nothing, unless `fence` is still the world's claimed token.
+    pub async fn append_commands_fenced(
+        &self,
+        world_id: i64,
+        fence: Option<u64>,
+        tick: u64,
+        commands: &[sim::Command],
+    ) -> Result<()> {
         if commands.is_empty() {
             return Ok(());
         }
@@ -39,20 +53,32 @@ impl Store {
             .map(serde_json::to_string)
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        on_pool!(self, p => {
+        let token = fence.map(|f| f as i64);
+        let admitted = on_pool!(self, p => 'write: {
             let mut tx = p.begin().await?;
+            if let Some(f) = token {
+                let held = sqlx::query(FENCE_CHECK).bind(world_id).bind(f).execute(&mut *tx).await?;
+                if held.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    break 'write Ok::<bool, sqlx::Error>(false);
+                }
+            }
             for (seq, payload) in payloads.iter().enumerate() {
-                sqlx::query("INSERT INTO world_commands (world_id, tick, seq, payload) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO world_commands (world_id, tick, seq, payload, fence) VALUES ($1, $2, $3, $4, $5)")
                     .bind(world_id)
                     .bind(tick as i64)
                     .bind(seq as i32)
                     .bind(payload)
+                    .bind(token)
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await
+            tx.commit().await.map(|()| true)
         })?;
-        Ok(())
+        match (admitted, fence) {
+            (false, Some(f)) => Err(self.fenced(world_id, f).await),
+            _ => Ok(()),
+        }
     }
 
     /// The commands after `after_tick`, grouped by tick, in order.
@@ -81,23 +107,43 @@ impl Store {
 
     /// Stores a compressed, checksummed snapshot and prunes what no kept snapshot needs.
     pub async fn save_snapshot(&self, world_id: i64, state: &sim::WorldState) -> Result<usize> {
+        self.save_snapshot_fenced(world_id, None, state).await
+    }
+
+    /// [`Store::save_snapshot`] for an owner holding fencing token `fence`: refused with
+    /// [`StoreError::Fenced`], writing nothing, unless `fence` is still the world's claimed token.
+    pub async fn save_snapshot_fenced(
+        &self,
+        world_id: i64,
+        fence: Option<u64>,
+        state: &sim::WorldState,
+    ) -> Result<usize> {
         let tick = state.tick.0 as i64;
         let json = serde_json::to_vec(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let data =
             zstd::bulk::compress(&json, 3).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sum = checksum(&data);
         let bytes = data.len();
-        on_pool!(self, p => {
+        let token = fence.map(|f| f as i64);
+        let admitted = on_pool!(self, p => 'write: {
             let mut tx = p.begin().await?;
+            if let Some(f) = token {
+                let held = sqlx::query(FENCE_CHECK).bind(world_id).bind(f).execute(&mut *tx).await?;
+                if held.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    break 'write Ok::<bool, sqlx::Error>(false);
+                }
+            }
             sqlx::query(
-                "INSERT INTO world_snapshots (world_id, tick, created_at, checksum, data) VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO world_snapshots (world_id, tick, created_at, checksum, data, fence) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (world_id, tick) DO UPDATE SET created_at = excluded.created_at, \
-                 checksum = excluded.checksum, data = excluded.data")
+                 checksum = excluded.checksum, data = excluded.data, fence = excluded.fence")
                 .bind(world_id)
                 .bind(tick)
                 .bind(now_ms())
                 .bind(&sum)
                 .bind(&data)
+                .bind(token)
                 .execute(&mut *tx)
                 .await?;
             let oldest: Option<i64> = sqlx::query_scalar(
@@ -119,9 +165,12 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await
+            tx.commit().await.map(|()| true)
         })?;
-        Ok(bytes)
+        match (admitted, fence) {
+            (false, Some(f)) => Err(self.fenced(world_id, f).await),
+            _ => Ok(bytes),
+        }
     }
 
     /// The newest snapshot whose checksum and contents are valid (a damaged one is skipped, logged).

@@ -4,6 +4,7 @@
 //!
 //! This module owns SQL and migrations; it knows nothing of HTTP, tokens or the simulation's rules.
 
+mod fences;
 mod journal;
 mod live;
 mod presets;
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -57,6 +58,8 @@ pub(crate) use on_pool;
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per pool at most (SQLite: one writer at a time anyway; WAL readers share the rest).
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+/// PostgreSQL ends a session idle inside a transaction for longer than this (see `connect_once`).
+pub const PG_IDLE_IN_TRANSACTION: &str = "3s";
 /// How long `connect` keeps retrying while the database comes up.
 pub const DEFAULT_CONNECT_PATIENCE: Duration = Duration::from_secs(30);
 
@@ -68,6 +71,10 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("not found")]
     NotFound,
+    /// Cluster mode: the write carried fencing token `token`, but `newest` was seen for this world: the
+    /// writer lost its lease to another node and must step down.
+    #[error("fenced: token {token} is older than {newest}, another node owns this world now")]
+    Fenced { token: u64, newest: u64 },
     /// A foreign key refused the write: what it refers to (an account, a world) was deleted meanwhile.
     #[error("what this refers to no longer exists")]
     Gone,
@@ -168,11 +175,20 @@ impl Store {
         let url = url.filter(|u| !u.is_empty());
         let backend = match url {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                let options = PgConnectOptions::from_str(u)
+                    .with_context(|| format!("database URL {} is not valid", redact_url(u)))?
+                    // A session that stops mid-transaction (its process paused or partitioned away)
+                    // would hold its row locks, and a world's fence row with them, forever: PostgreSQL
+                    // ends it instead. No transaction of ours waits on its client that long.
+                    .options([(
+                        "idle_in_transaction_session_timeout",
+                        PG_IDLE_IN_TRANSACTION,
+                    )]);
                 let pool = PgPoolOptions::new()
                     .max_connections(DEFAULT_MAX_CONNECTIONS)
                     .acquire_timeout(DEFAULT_ACQUIRE_TIMEOUT)
                     .test_before_acquire(true)
-                    .connect(u)
+                    .connect_with(options)
                     .await
                     .with_context(|| {
                         format!("cannot connect to PostgreSQL at {}", redact_url(u))
@@ -276,15 +292,17 @@ fn migrations(kind: BackendKind) -> Vec<Migration> {
             include_str!("../../migrations/sqlite/0002_world_body_cap.sql"),
             include_str!("../../migrations/sqlite/0003_presets.sql"),
             include_str!("../../migrations/sqlite/0004_live_rooms.sql"),
+            include_str!("../../migrations/sqlite/0005_fencing.sql"),
         ],
         BackendKind::Postgres => [
             include_str!("../../migrations/postgres/0001_init.sql"),
             include_str!("../../migrations/postgres/0002_world_body_cap.sql"),
             include_str!("../../migrations/postgres/0003_presets.sql"),
             include_str!("../../migrations/postgres/0004_live_rooms.sql"),
+            include_str!("../../migrations/postgres/0005_fencing.sql"),
         ],
     };
-    let names = ["init", "world_body_cap", "presets", "live_rooms"];
+    let names = ["init", "world_body_cap", "presets", "live_rooms", "fencing"];
     files
         .into_iter()
         .zip(names)

@@ -384,3 +384,182 @@ pub async fn call(
     let status = r.status();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// A body creation along a wide ring, so that new asteroids overlap nothing.
+pub fn create(request_id: u32, i: u32) -> ClientMessage {
+    let a = f64::from(i) * 0.37 + f64::from(request_id % 7) * 0.9;
+    let r = 20_000.0 + f64::from(i % 50) * 300.0;
+    ClientMessage::CreateBody {
+        request_id,
+        kind: "asteroid".into(),
+        position: [r * a.cos(), r * a.sin(), f64::from(i % 13) * 40.0],
+        velocity: None,
+    }
+}
+
+/// A v1 player on `ws://127.0.0.1:<port>/ws` with `token` that creates up to `count` bodies, one at a
+/// time, waiting for each reply (30 ms apart); it stops when its connection drops or a reply takes over
+/// 5 s. Returns (and counts in `acked` as they come) the creations the server acknowledged.
+pub async fn creating_player(
+    port: u16,
+    token: &str,
+    seed: u32,
+    count: u32,
+    acked: &std::sync::atomic::AtomicU64,
+) -> u64 {
+    use std::sync::atomic::Ordering;
+    let mut req = format!("ws://127.0.0.1:{port}/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        v1::SUBPROTOCOL_BIN.parse().unwrap(),
+    );
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+        return 0;
+    };
+    let mut msg = hello(1);
+    if let ClientMessage::Hello { token: t, .. } = &mut msg {
+        *t = Some(token.to_string());
+    }
+    send_json(&mut ws, &msg).await;
+    let mut total = 0;
+    for i in 0..count {
+        let m = serde_json::to_string(&create(10 + i, i + seed)).unwrap();
+        if ws.send(Message::Text(m.into())).await.is_err() {
+            break;
+        }
+        // Only a reply counts as an acknowledgement; a dropped connection ends the player.
+        let reply = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                    Some(Ok(Message::Ping(_))) => continue,
+                    Some(Ok(msg)) => match parse_v1(msg) {
+                        ServerMessage::Reply {
+                            request_id,
+                            result: v1::ReplyBody::BodyCreated { .. },
+                        } if request_id == 10 + i => return Some(true),
+                        ServerMessage::Error {
+                            request_id: Some(r),
+                            ..
+                        } if r == 10 + i => return Some(false),
+                        _ => continue,
+                    },
+                }
+            }
+        })
+        .await;
+        match reply {
+            Ok(Some(true)) => {
+                total += 1;
+                acked.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(Some(false)) => {}
+            _ => break,
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    total
+}
+
+/// A free loopback port (nothing listens on it once this returns).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Guest accounts made straight in `store`, each with an access token signed with `secret`.
+pub async fn guests_with_tokens(
+    store: &server::store::Store,
+    secret: &str,
+    n: usize,
+) -> Vec<(i64, String)> {
+    let auth = server::api::AuthConfig {
+        jwt_secret: secret.into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let user = store
+            .create_user(&server::store::NewUser {
+                is_guest: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let token = server::api::auth::issue_access(&auth, user.id, true).unwrap();
+        out.push((user.id, token));
+    }
+    out
+}
+
+/// A `redis-server` child process on its own port, killed (SIGKILL) on drop.
+pub struct PrivateRedis {
+    child: Option<std::process::Child>,
+    port: u16,
+}
+
+impl PrivateRedis {
+    /// Starts redis-server on `port` and waits until it accepts connections.
+    pub fn start(port: u16) -> Self {
+        let child = std::process::Command::new("/usr/bin/redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("/usr/bin/redis-server starts");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server on port {port} did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child: Some(child),
+            port,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to the server process.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+
+    /// SIGKILL: no goodbye to the clients.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
-use garden::{WorldOptions, WorldRegistry, WorldSettings, spawn_world};
+use garden::{WorldOptions, WorldRegistry, WorldSettings, WorldStore, spawn_world};
 
 use crate::store::{NewWorld, Store, WorldRow};
 
@@ -21,6 +21,22 @@ pub struct DefaultWorld {
     pub bodies: usize,
     pub seed: u64,
     pub max_players: u32,
+}
+
+impl DefaultWorld {
+    /// The row it is created as.
+    pub fn new_world(&self) -> NewWorld {
+        NewWorld {
+            name: self.name.clone(),
+            public: true,
+            max_players: self.max_players as i32,
+            tick_rate: self.tick_rate_hz as i32,
+            seed: self.seed as i64,
+            bodies: self.bodies as i32,
+            owner_id: None,
+            max_bodies: None,
+        }
+    }
 }
 
 /// The running worlds, their tasks, and the default world's id.
@@ -41,20 +57,7 @@ pub async fn start_all(
 ) -> anyhow::Result<Started> {
     let mut rows = store.worlds().await?;
     if rows.is_empty() {
-        rows.push(
-            store
-                .create_world(&NewWorld {
-                    name: default.name.clone(),
-                    public: true,
-                    max_players: default.max_players as i32,
-                    tick_rate: default.tick_rate_hz as i32,
-                    seed: default.seed as i64,
-                    bodies: default.bodies as i32,
-                    owner_id: None,
-                    max_bodies: None,
-                })
-                .await?,
-        );
+        rows.push(store.create_world(&default.new_world()).await?);
     }
     let registry = WorldRegistry::default();
     let mut tasks = Vec::new();
@@ -69,7 +72,7 @@ pub async fn start_all(
     })
 }
 
-/// Restores one world and starts its actor.
+/// Restores one world and starts its actor (a single node: its writes carry no fencing token).
 pub async fn start_one(
     store: &Store,
     balance: &sim::Balance,
@@ -78,12 +81,29 @@ pub async fn start_one(
     registry: &WorldRegistry,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<JoinHandle<sim::WorldState>> {
+    let writer = Arc::new(store.clone());
+    start_with(store, balance, row, options, registry, shutdown, writer).await
+}
+
+/// Restores one world from `store` and starts its actor, which writes through `writer` (cluster mode: a
+/// store that adds the lease's fencing token).
+pub async fn start_with(
+    store: &Store,
+    balance: &sim::Balance,
+    row: &WorldRow,
+    options: &WorldOptions,
+    registry: &WorldRegistry,
+    shutdown: watch::Receiver<bool>,
+    writer: Arc<dyn WorldStore>,
+) -> anyhow::Result<JoinHandle<sim::WorldState>> {
     let world = restore(store, balance, row).await?;
     // Compact: the restored state becomes the newest snapshot, so the next start replays nothing.
-    store.save_snapshot(row.id, &world.snapshot()).await?;
+    writer
+        .save_snapshot(row.id as u64, &world.snapshot())
+        .await?;
     let options = WorldOptions {
         id: row.id as u64,
-        store: Some(Arc::new(store.clone())),
+        store: Some(writer),
         ..options.clone()
     };
     let settings = WorldSettings {
