@@ -658,11 +658,17 @@ impl RoomActor {
                 }
                 _ = save.tick() => if self.dirty { self.save().await },
                 _ = sweep.tick() => {
+                    // An occupied room stays fresh in the store, so that another node's idle copy of it
+                    // (cluster mode: every node restores every room) never deletes it.
+                    if !self.members.is_empty() {
+                        self.touch();
+                        continue;
+                    }
                     let idle = crate::now_ms() - self.last_active;
-                    if self.members.is_empty() && idle >= self.empty_ttl.as_millis() as i64 {
+                    if idle >= self.empty_ttl.as_millis() as i64 {
                         info!(room = %self.meta.id, "Removing a live room nobody was in for its time to live.");
                         on_expired(&self.meta.id);
-                        if let Err(e) = self.store.delete_room(&self.meta.id).await {
+                        if let Err(e) = self.store.delete_room(&self.meta.id, self.last_active).await {
                             warn!(room = %self.meta.id, error = %e, "Cannot delete an expired live room.");
                         }
                         return;

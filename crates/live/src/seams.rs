@@ -37,7 +37,13 @@ pub struct StoredRoom {
 pub trait RoomStore: Send + Sync + fmt::Debug + 'static {
     fn load_rooms(&self) -> BoxFuture<'_, Result<Vec<StoredRoom>, StoreFailure>>;
     fn save_room<'a>(&'a self, room: &'a StoredRoom) -> BoxFuture<'a, Result<(), StoreFailure>>;
-    fn delete_room<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), StoreFailure>>;
+    /// Deletes room `id` unless it was active after `idle_since` (Unix ms) — another node may run it and
+    /// keep its `last_active` fresh.
+    fn delete_room<'a>(
+        &'a self,
+        id: &'a str,
+        idle_since: i64,
+    ) -> BoxFuture<'a, Result<(), StoreFailure>>;
 }
 
 /// Presets a room may load.

@@ -56,8 +56,19 @@ impl RoomStore for LiveStore {
         .boxed()
     }
 
-    fn delete_room<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), StoreFailure>> {
-        async move { self.0.delete_live_room(id).await.map_err(failure) }.boxed()
+    fn delete_room<'a>(
+        &'a self,
+        id: &'a str,
+        idle_since: i64,
+    ) -> BoxFuture<'a, Result<(), StoreFailure>> {
+        async move {
+            self.0
+                .delete_live_room(id, idle_since)
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        }
+        .boxed()
     }
 }
 

@@ -566,3 +566,36 @@ async fn the_store_refuses_a_write_with_a_stale_token() {
         store.close().await;
     }
 }
+
+/// Every node restores every live room; a node's idle copy must not delete a room another node runs (its
+/// actor keeps `last_active` fresh while anyone is in it).
+#[tokio::test]
+async fn an_idle_copy_of_a_room_does_not_delete_it_while_it_is_active_elsewhere() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = fresh_database(backend).await;
+        let store = Store::connect(url.as_deref(), dir.path(), Duration::from_secs(10))
+            .await
+            .unwrap();
+        let mut room = server::store::LiveRoomRow {
+            id: "r1".into(),
+            code: "ABCD".into(),
+            owner_id: 1,
+            meta: "{}".into(),
+            state: "{}".into(),
+            last_active: 1_000,
+        };
+        store.save_live_room(&room).await.unwrap();
+        // Another node, where people are, refreshed it.
+        room.last_active = 5_000;
+        store.save_live_room(&room).await.unwrap();
+        assert!(
+            !store.delete_live_room("r1", 1_000).await.unwrap(),
+            "{backend:?}"
+        );
+        assert_eq!(store.live_rooms().await.unwrap().len(), 1);
+        assert!(store.delete_live_room("r1", 5_000).await.unwrap());
+        assert!(store.live_rooms().await.unwrap().is_empty());
+        store.close().await;
+    }
+}

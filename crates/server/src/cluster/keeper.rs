@@ -44,15 +44,19 @@ impl Inner {
         at + self.config.lease_ttl * 3 / 4
     }
 
-    pub(super) async fn round(&self, shutting_down: bool) {
+    /// The renewer's round: heartbeat and every owned lease. It never waits for a restore (the placer
+    /// runs beside it), so a long restore cannot make this node distrust the worlds it already runs.
+    pub(super) async fn renew_round(&self) {
         let started = Instant::now();
         self.heartbeat().await;
         self.renew_all(started).await;
-        if !shutting_down {
-            self.place().await;
-        }
         let owned = self.owned().len();
         metrics::gauge!(CLUSTER_WORLDS_OWNED).set(owned as f64);
+    }
+
+    /// The placer's round: take the orphaned worlds this node should run.
+    pub(super) async fn place_round(&self) {
+        self.place().await;
     }
 
     async fn heartbeat(&self) {
@@ -206,6 +210,11 @@ impl Inner {
         let Ok(holders) = self.leases.holders(&ids).await else {
             return;
         };
+        // The live list as of now, not as of the renewer's last round: a node that just left (SIGTERM)
+        // must not be ranked first for the worlds it released.
+        if let Ok(live) = self.nodes.live().await {
+            *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
+        }
         let nodes = self.live_ids();
         let now = Instant::now();
         let mut orphans = self.orphan_since.lock().await;
@@ -266,7 +275,7 @@ impl Inner {
             fence: cell.clone(),
             stop: stop.clone(),
         });
-        let started = crate::loader::start_with(
+        let restore = crate::loader::start_with(
             &self.store,
             &self.balance,
             row,
@@ -274,19 +283,51 @@ impl Inner {
             &self.registry,
             stopped,
             writer,
-        )
-        .await;
+        );
+        // A long journal replay must not outlive the lease: renew it meanwhile.
+        tokio::pin!(restore);
+        let mut every = tokio::time::interval(self.round_every());
+        every.tick().await;
+        let mut confirmed = asked;
+        let started = loop {
+            tokio::select! {
+                started = &mut restore => break started,
+                _ = every.tick() => {
+                    let at = Instant::now();
+                    if let Ok(Renewal::Renewed) = self.leases.renew(id, fence).await {
+                        confirmed = at;
+                    }
+                }
+            }
+        };
         match started {
             Ok(task) => {
-                self.owned().insert(
-                    id,
-                    Owned {
-                        fence: cell,
-                        stop,
-                        task: Some(task),
-                        trusted_until: self.trusted_from(asked),
-                    },
-                );
+                let owned = Owned {
+                    fence: cell,
+                    stop: stop.clone(),
+                    task: Some(task),
+                    trusted_until: self.trusted_from(confirmed),
+                };
+                // Checked under the lock that the hand-off drains the map with.
+                let refused = {
+                    let mut map = self.owned();
+                    if self.leaving.load(Ordering::SeqCst) {
+                        Some(owned)
+                    } else {
+                        map.insert(id, owned);
+                        None
+                    }
+                };
+                if let Some(owned) = refused {
+                    // The node began shutting down during the restore: give the world straight back.
+                    stop.send_replace(true);
+                    if let Some(task) = owned.task {
+                        let _ = task.await;
+                    }
+                    self.registry.remove(id);
+                    let _ = self.leases.release(id, fence).await;
+                    return false;
+                }
                 metrics::counter!(CLUSTER_LEASES_ACQUIRED_TOTAL, "how" => how).increment(1);
                 info!(world = id, fence, how, node = %self.node, "Cluster: world taken; running it here.");
                 true
@@ -303,7 +344,11 @@ impl Inner {
     /// writes its final snapshot with its token), then releases the leases marked as handed off.
     pub(super) async fn hand_off_all(&self) {
         let _ = self.nodes.leave(&self.node).await;
-        let owned: HashMap<u64, Owned> = std::mem::take(&mut *self.owned());
+        let owned: HashMap<u64, Owned> = {
+            let mut map = self.owned();
+            self.leaving.store(true, Ordering::SeqCst);
+            std::mem::take(&mut *map)
+        };
         for o in owned.values() {
             o.stop.send_replace(true);
         }

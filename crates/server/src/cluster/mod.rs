@@ -107,6 +107,8 @@ struct Inner {
     orphan_since: tokio::sync::Mutex<HashMap<u64, Instant>>,
     last_heartbeat_ms: AtomicI64,
     redis_down: AtomicBool,
+    /// Set when the hand-off at shutdown begins (a world taken after it is given back at once).
+    leaving: AtomicBool,
     done: AtomicBool,
 }
 
@@ -201,6 +203,7 @@ impl Cluster {
             orphan_since: tokio::sync::Mutex::default(),
             last_heartbeat_ms: AtomicI64::new(0),
             redis_down: AtomicBool::new(false),
+            leaving: AtomicBool::new(false),
             done: AtomicBool::new(false),
         };
         Ok(Self {
@@ -232,19 +235,29 @@ impl Cluster {
         bail!("cluster: another node holds the start-up lock but created no world within 30 s")
     }
 
-    /// Starts the lease keeper; it stops after [`Cluster::hand_off`].
+    /// Starts the lease keeper's two loops, the renewer and the placer; both stop after
+    /// [`Cluster::hand_off`], and the placer takes nothing once the server is shutting down.
     pub fn spawn(&self, shutdown: watch::Receiver<bool>) {
-        let inner = self.inner.clone();
+        let renewer = self.inner.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(inner.round_every());
+            let mut every = tokio::time::interval(renewer.round_every());
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !renewer.done.load(Ordering::Relaxed) {
+                every.tick().await;
+                renewer.renew_round().await;
+            }
+        });
+        let placer = self.inner.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(placer.round_every());
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                if inner.done.load(Ordering::Relaxed) {
+                let shutting_down = *shutdown.borrow();
+                if shutting_down || placer.done.load(Ordering::Relaxed) {
                     break;
                 }
-                let shutting_down = *shutdown.borrow();
-                inner.round(shutting_down).await;
+                placer.place_round().await;
             }
         });
     }

@@ -39,9 +39,16 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_live_room(&self, id: &str) -> Result<()> {
-        let sql = "DELETE FROM live_rooms WHERE id = $1";
-        on_pool!(self, p => sqlx::query(sql).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    /// Deletes room `id` unless its stored `last_active` is after `idle_since` (another node, in cluster
+    /// mode, runs it). Returns whether it did.
+    pub async fn delete_live_room(&self, id: &str, idle_since: i64) -> Result<bool> {
+        let sql = "DELETE FROM live_rooms WHERE id = $1 AND last_active <= $2";
+        let deleted = on_pool!(self, p => sqlx::query(sql)
+            .bind(id)
+            .bind(idle_since)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(deleted == 1)
     }
 }
